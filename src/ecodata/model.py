@@ -79,12 +79,12 @@ class QC(enum.IntFlag):
     UNKNOWN_CODE = 16  # parameter code not in the code table; stored and reported
 
 
-#: Bulk observation layout shared by the importers, the gateway and both stores.
+#: Bulk observation layout shared by the importers, the gateway and both stores. A *series* is one
+#: (site, parameter, period) combination held in the registry; an observation is unique on
+#: (series_id, time), i.e. on (site, parameter, period, time).
 OBSERVATION_SCHEMA = pa.schema(
     [
-        pa.field("site_id", pa.int32(), nullable=False),
-        pa.field("parameter_id", pa.int32(), nullable=False),
-        pa.field("period", pa.int8(), nullable=False),
+        pa.field("series_id", pa.int32(), nullable=False),
         pa.field("time", pa.timestamp("us", tz="UTC"), nullable=False),
         pa.field("value", pa.float64()),
         pa.field("flag", pa.string()),
