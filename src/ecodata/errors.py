@@ -21,9 +21,7 @@ class InputError(EcodataError):
     byte offset, ``raw`` the record as received.
     """
 
-    def __init__(
-        self, reason: str, *, source: str = "", position: str = "", raw: str = ""
-    ) -> None:
+    def __init__(self, reason: str, *, source: str = "", position: str = "", raw: str = "") -> None:
         where = ":".join(p for p in (source, position) if p)
         super().__init__(f"{where}: {reason}" if where else reason)
         self.reason = reason

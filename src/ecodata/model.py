@@ -1,7 +1,7 @@
 """Domain types shared by every layer. No I/O here.
 
-Observations travel in bulk as Arrow tables with :data:`OBSERVATION_SCHEMA`; the dataclasses below are
-for single records, the registry and the API.
+Observations travel in bulk as Arrow tables with :data:`OBSERVATION_SCHEMA`; the dataclasses
+below are for single records, the registry and the API.
 """
 
 from __future__ import annotations

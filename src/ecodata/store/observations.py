@@ -1,0 +1,118 @@
+"""The observation store interface shared by the DuckDB and PostgreSQL backends.
+
+An observation is unique on (series_id, time) — that is on (site, parameter, period, time). Writes
+are idempotent: a record whose key is stored with the same value and flag is a *duplicate* and adds
+nothing; a record whose key is stored with a *different* value is a *conflict*, returned to the
+caller (which quarantines it) so that nothing received is lost and nothing stored is silently
+replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ecodata.errors import InputError
+from ecodata.model import OBSERVATION_SCHEMA
+
+#: Columns of a conflict table: the incoming record plus what is stored under its key.
+CONFLICT_SCHEMA = OBSERVATION_SCHEMA.append(pa.field("stored_value", pa.float64())).append(
+    pa.field("stored_flag", pa.string())
+)
+
+STATS_SCHEMA = pa.schema(
+    [
+        ("series_id", pa.int32()),
+        ("first", pa.timestamp("us", tz="UTC")),
+        ("last", pa.timestamp("us", tz="UTC")),
+        ("count", pa.int64()),
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    stored: int
+    duplicate: int
+    conflicts: pa.Table  # CONFLICT_SCHEMA
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationQuery:
+    """Which observations to read. Times are half-open: ``start <= time < end``.
+
+    Results are ordered by (series_id, time) — or (series_id, time DESC) with ``descending`` — and
+    ``after`` continues a keyset page after the given (series_id, time).
+    """
+
+    series_ids: Sequence[int] | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    after: tuple[int, datetime] | None = None
+    limit: int | None = None
+    descending: bool = False
+    valid_only: bool = False
+
+
+class ObservationStore(Protocol):
+    backend: str
+
+    def write(self, batch: pa.Table) -> WriteResult: ...
+
+    def read(self, query: ObservationQuery) -> pa.Table: ...
+
+    def latest(self, series_ids: Sequence[int] | None = None) -> pa.Table: ...
+
+    def stats(self, series_ids: Sequence[int] | None = None) -> pa.Table: ...
+
+    def months(self, tz_offset_hours: int = 8) -> list[tuple[int, int]]: ...
+
+    def sql(self, query: str, params: dict[str, Any] | None = None) -> pa.Table: ...
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def conform(batch: pa.Table) -> pa.Table:
+    """Cast a batch to :data:`OBSERVATION_SCHEMA`, refusing missing columns or null keys."""
+    missing = [f.name for f in OBSERVATION_SCHEMA if f.name not in batch.column_names]
+    if missing:
+        raise InputError(f"observation batch lacks columns {missing}")
+    batch = batch.select(OBSERVATION_SCHEMA.names).cast(OBSERVATION_SCHEMA, safe=False)
+    for name in ("series_id", "time", "qc", "run_id"):
+        if batch.column(name).null_count:
+            raise InputError(f"observation batch has null {name}")
+    return batch
+
+
+def drop_repeated_keys(batch: pa.Table) -> tuple[pa.Table, int]:
+    """Keep the first record of each (series_id, time) in one batch; return (batch, dropped)."""
+    if batch.num_rows < 2:
+        return batch, 0
+    series = batch.column("series_id").to_numpy()
+    times = batch.column("time").cast(pa.int64()).to_numpy()
+    order = np.lexsort((np.arange(len(series)), times, series))
+    s, t = series[order], times[order]
+    repeated = np.zeros(len(order), dtype=bool)
+    repeated[1:] = (s[1:] == s[:-1]) & (t[1:] == t[:-1])
+    if not repeated.any():
+        return batch, 0
+    keep = np.sort(order[~repeated])
+    return batch.take(pa.array(keep)), int(repeated.sum())
+
+
+def time_bounds(batch: pa.Table) -> tuple[datetime, datetime]:
+    """Smallest and largest time in a non-empty batch."""
+    bounds = pc.min_max(batch.column("time"))
+    return bounds["min"].as_py(), bounds["max"].as_py()
+
+
+def empty_conflicts() -> pa.Table:
+    return CONFLICT_SCHEMA.empty_table()

@@ -1,0 +1,252 @@
+"""Production observation store: PostgreSQL, range-partitioned by month (local time).
+
+Partitions are created as data arrive. Bulk writes use COPY: straight into the table when none of
+the batch's series has data in the batch's time range (the common case of new data), otherwise
+into a temporary table followed by ``INSERT … ON CONFLICT DO NOTHING``.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ecodata.model import OBSERVATION_SCHEMA
+from ecodata.store.dialects import libpq_url
+from ecodata.store.observations import (
+    CONFLICT_SCHEMA,
+    STATS_SCHEMA,
+    ObservationQuery,
+    WriteResult,
+    conform,
+    drop_repeated_keys,
+    empty_conflicts,
+    time_bounds,
+)
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS observations (
+    series_id integer NOT NULL,
+    time timestamptz NOT NULL,
+    value double precision,
+    flag text,
+    qc smallint NOT NULL DEFAULT 0,
+    run_id integer NOT NULL,
+    PRIMARY KEY (series_id, time)
+) PARTITION BY RANGE (time)
+"""
+_COLUMNS = "series_id, time, value, flag, qc, run_id"
+_COPY_CHUNK = 1 << 20
+
+
+class PostgresObservations:
+    backend = "postgresql"
+
+    def __init__(self, url: str, *, tz_offset_hours: int = 8) -> None:
+        self.url = libpq_url(url)
+        self.tz = timezone(timedelta(hours=tz_offset_hours))
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._partitions: set[str] = set()
+        self._writer = psycopg.connect(self.url, autocommit=False)
+        with self._writer.transaction():
+            self._writer.execute("SELECT pg_advisory_xact_lock(2122634)")
+            self._writer.execute(_DDL)
+        self._partitions.update(self._existing_partitions())
+
+    def _reader(self) -> psycopg.Connection[Any]:
+        conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = psycopg.connect(self.url, autocommit=True)
+            conn.execute("SET TIME ZONE 'UTC'")
+            self._local.conn = conn
+        return conn
+
+    # -- partitions --------------------------------------------------------------------------
+
+    def _existing_partitions(self) -> set[str]:
+        rows = self._writer.execute(
+            """SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+               JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'observations'"""
+        ).fetchall()
+        self._writer.commit()
+        return {r[0] for r in rows}
+
+    def _ensure_partitions(self, lo: datetime, hi: datetime) -> None:
+        for start, end in _months(lo.astimezone(self.tz), hi.astimezone(self.tz)):
+            name = f"observations_{start:%Y_%m}"
+            if name in self._partitions:
+                continue
+            with self._writer.transaction():
+                self._writer.execute("SELECT pg_advisory_xact_lock(2122634)")
+                self._writer.execute(
+                    f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF observations "
+                    f"FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"
+                )
+            self._partitions.add(name)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def write(self, batch: pa.Table) -> WriteResult:
+        batch = conform(batch)
+        if batch.num_rows == 0:
+            return WriteResult(0, 0, empty_conflicts())
+        batch, repeated = drop_repeated_keys(batch)
+        lo, hi = time_bounds(batch)
+        ids = sorted(set(batch.column("series_id").to_pylist()))
+        with self._write_lock:
+            self._ensure_partitions(lo, hi)
+            conn = self._writer
+            with conn.transaction(), conn.cursor() as cur:
+                cur.execute(
+                    """SELECT EXISTS (SELECT 1 FROM observations WHERE time >= %s AND time <= %s
+                       AND series_id = ANY(%s))""",
+                    (lo, hi, ids),
+                )
+                overlap = bool(cur.fetchone()[0])  # type: ignore[index]
+                if not overlap:
+                    _copy(cur, "observations", batch)
+                    return WriteResult(batch.num_rows, repeated, empty_conflicts())
+                cur.execute(
+                    "CREATE TEMP TABLE incoming (LIKE observations INCLUDING DEFAULTS) "
+                    "ON COMMIT DROP"
+                )
+                _copy(cur, "incoming", batch)
+                cur.execute(
+                    """SELECT i.series_id, i.time, i.value, i.flag, i.qc, i.run_id,
+                               o.value, o.flag
+                        FROM incoming i JOIN observations o USING (series_id, time)
+                        WHERE o.time >= %s AND o.time <= %s
+                          AND (o.value IS DISTINCT FROM i.value OR o.flag IS DISTINCT FROM i.flag)
+                    """,
+                    (lo, hi),
+                )
+                conflict_rows = cur.fetchall()
+                cur.execute(
+                    f"INSERT INTO observations ({_COLUMNS}) SELECT {_COLUMNS} FROM incoming "
+                    "ON CONFLICT DO NOTHING"
+                )
+                stored = cur.rowcount
+        conflicts = _rows_to_table(conflict_rows, CONFLICT_SCHEMA)
+        duplicate = batch.num_rows - stored - conflicts.num_rows + repeated
+        return WriteResult(stored, duplicate, conflicts)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def read(self, query: ObservationQuery) -> pa.Table:
+        where, params = _where(query)
+        order = "series_id, time DESC" if query.descending else "series_id, time"
+        limit = f" LIMIT {int(query.limit)}" if query.limit is not None else ""
+        sql = f"SELECT {_COLUMNS} FROM observations WHERE {where} ORDER BY {order}{limit}"
+        return self._fetch(sql, params, OBSERVATION_SCHEMA)
+
+    def latest(self, series_ids: Sequence[int] | None = None) -> pa.Table:
+        if series_ids is None:
+            ids_sql, params = "SELECT DISTINCT series_id FROM observations", {}
+        else:
+            ids_sql, params = "SELECT unnest(%(ids)s::int[])", {"ids": list(series_ids)}
+        sql = f"""SELECT o.{_COLUMNS.replace(", ", ", o.")} FROM ({ids_sql}) AS s(id)
+                  CROSS JOIN LATERAL (SELECT * FROM observations WHERE series_id = s.id
+                                      ORDER BY time DESC LIMIT 1) o
+                  ORDER BY o.series_id"""
+        return self._fetch(sql, params, OBSERVATION_SCHEMA)
+
+    def stats(self, series_ids: Sequence[int] | None = None) -> pa.Table:
+        where, params = "TRUE", {}
+        if series_ids is not None:
+            where, params = "series_id = ANY(%(ids)s)", {"ids": list(series_ids)}
+        sql = f"""SELECT series_id, min(time), max(time), count(*) FROM observations
+                  WHERE {where} GROUP BY series_id ORDER BY series_id"""
+        return self._fetch(sql, params, STATS_SCHEMA)
+
+    def months(self, tz_offset_hours: int = 8) -> list[tuple[int, int]]:
+        sql = """SELECT DISTINCT extract(year FROM t)::int, extract(month FROM t)::int
+                 FROM (SELECT time AT TIME ZONE %(tz)s AS t FROM observations) x ORDER BY 1, 2"""
+        tz = f"{-tz_offset_hours:+d}" if tz_offset_hours else "UTC"  # POSIX sign is inverted
+        rows = self._reader().execute(sql, {"tz": tz}).fetchall()
+        return [(int(y), int(m)) for y, m in rows]
+
+    def sql(self, query: str, params: dict[str, Any] | None = None) -> pa.Table:
+        """Run read-only analytical SQL (PostgreSQL dialect; ``%(name)s`` parameters)."""
+        cur = self._reader().execute(query, params or {})
+        names = [d.name for d in cur.description or []]
+        rows = cur.fetchall()
+        columns: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+        return pa.table({n: pa.array(list(c)) for n, c in zip(names, columns, strict=True)})
+
+    def count(self) -> int:
+        row = self._reader().execute("SELECT count(*) FROM observations").fetchone()
+        return int(row[0]) if row else 0
+
+    def close(self) -> None:
+        self._writer.close()
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+
+    def drop_all(self) -> None:
+        """Remove the observation table and its partitions (tests and `reset` only)."""
+        with self._write_lock, self._writer.transaction():
+            self._writer.execute("DROP TABLE IF EXISTS observations CASCADE")
+        self._partitions.clear()
+
+    def _fetch(self, sql: str, params: dict[str, Any], schema: pa.Schema) -> pa.Table:
+        rows = self._reader().execute(sql, params).fetchall()
+        return _rows_to_table(rows, schema)
+
+
+def _copy(cur: psycopg.Cursor[Any], table: str, batch: pa.Table) -> None:
+    """COPY an Arrow batch in CSV (written by Arrow's C++ writer, the fastest path from Python)."""
+    buffer = io.BytesIO()
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    pacsv.write_csv(batch, buffer, options)
+    data = buffer.getbuffer()
+    with cur.copy(f"COPY {table} ({_COLUMNS}) FROM STDIN (FORMAT csv)") as copy:
+        for start in range(0, len(data), _COPY_CHUNK):
+            copy.write(data[start : start + _COPY_CHUNK])
+
+
+def _rows_to_table(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
+    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+    return pa.table(
+        [pa.array(list(col), type=f.type) for col, f in zip(columns, schema, strict=True)],
+        schema=schema,
+    )
+
+
+def _where(query: ObservationQuery) -> tuple[str, dict[str, Any]]:
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if query.series_ids is not None:
+        clauses.append("series_id = ANY(%(ids)s)")
+        params["ids"] = [int(i) for i in query.series_ids]
+    if query.start is not None:
+        clauses.append("time >= %(start)s")
+        params["start"] = query.start
+    if query.end is not None:
+        clauses.append("time < %(end)s")
+        params["end"] = query.end
+    if query.after is not None:
+        op = "<" if query.descending else ">"
+        clauses.append(
+            f"(series_id > %(after_s)s OR (series_id = %(after_s)s AND time {op} %(after_t)s))"
+        )
+        params["after_s"], params["after_t"] = query.after
+    if query.valid_only:
+        clauses.append("qc = 0 AND (flag IS NULL OR flag = 'N')")
+    return (" AND ".join(clauses) or "TRUE"), params
+
+
+def _months(lo: datetime, hi: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """(start, end) of every local month from the one holding ``lo`` to the one holding ``hi``."""
+    start = lo.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    while start <= hi:
+        end = (start + timedelta(days=32)).replace(day=1)
+        yield start, end
+        start = end

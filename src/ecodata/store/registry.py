@@ -1,0 +1,376 @@
+"""The registry: divisions, providers, sites, parameters and series (SQLAlchemy Core).
+
+SQLite file in the data directory by default, PostgreSQL when ``database_url`` is set.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import sqlalchemy as sa
+
+from ecodata.errors import NotFoundError
+from ecodata.model import Period
+from ecodata.store import schema
+from ecodata.store.dialects import insert_ignore, sqlalchemy_url, upsert
+
+SeriesKey = tuple[int, int, int]  # (site_id, parameter_id, period)
+
+_SITE_FIELDS = (
+    "kind",
+    "name_zh",
+    "name_en",
+    "division_code",
+    "province",
+    "city",
+    "longitude",
+    "latitude",
+    "status",
+    "attributes",
+    "provider_id",
+    "updated_at",
+)
+_PARAMETER_FIELDS = tuple(c.name for c in schema.parameters.columns if c.name not in ("id", "code"))
+_CHUNK = 500
+
+
+def create_engine(database_url: str | None, data_dir: Path) -> sa.Engine:
+    """The registry engine: PostgreSQL when a URL is given, else ``<data_dir>/registry.sqlite``."""
+    if database_url:
+        return sa.create_engine(sqlalchemy_url(database_url), pool_pre_ping=True, pool_size=10)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        f"sqlite:///{data_dir / 'registry.sqlite'}",
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
+
+    @sa.event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    return engine
+
+
+class Registry:
+    """Reference data of the platform; caches the small lookups the hot paths need."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._series: dict[SeriesKey, int] = {}
+        self._site_ids: dict[str, int] = {}
+        self._parameter_ids: dict[str, int] = {}
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def clear_caches(self) -> None:
+        with self._lock:
+            self._series.clear()
+            self._site_ids.clear()
+            self._parameter_ids.clear()
+
+    # -- divisions ---------------------------------------------------------------------------
+
+    def upsert_divisions(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        columns = [c.name for c in schema.divisions.columns if c.name != "code"]
+        return self._upsert(schema.divisions, rows, ("code",), columns)
+
+    def divisions(self, level: int | None = None) -> list[dict[str, Any]]:
+        query = sa.select(schema.divisions).order_by(schema.divisions.c.code)
+        if level is not None:
+            query = query.where(schema.divisions.c.level == level)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    # -- providers ---------------------------------------------------------------------------
+
+    def ensure_provider(self, code: str, **fields: str) -> int:
+        stmt = upsert(schema.providers, self.dialect, ("code",), list(fields))
+        with self.engine.begin() as conn:
+            conn.execute(stmt.values(code=code, **fields))
+            found = conn.execute(
+                sa.select(schema.providers.c.id).where(schema.providers.c.code == code)
+            ).scalar_one()
+        return int(found)
+
+    def providers(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.select(schema.providers))]
+
+    # -- sites -------------------------------------------------------------------------------
+
+    def upsert_sites(self, rows: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
+        """Insert or update sites by code; returns (inserted, updated)."""
+        now = datetime.now(UTC)
+        codes = [r["code"] for r in rows]
+        existing = set(self.site_ids(codes))
+        prepared = [{"attributes": {}, "status": "active", **r, "updated_at": now} for r in rows]
+        for r in prepared:
+            for name in _SITE_FIELDS:
+                r.setdefault(
+                    name,
+                    None
+                    if name in ("division_code", "longitude", "latitude", "provider_id")
+                    else "",
+                )
+        self._upsert(schema.sites, prepared, ("code",), _SITE_FIELDS)
+        with self._lock:
+            self._site_ids.clear()
+        inserted = len({c for c in codes if c not in existing})
+        return inserted, len(set(codes)) - inserted
+
+    def site_ids(self, codes: Iterable[str]) -> dict[str, int]:
+        """Map site codes to ids (only the codes that exist)."""
+        wanted = set(codes)
+        with self._lock:
+            missing = wanted - self._site_ids.keys()
+        if missing:
+            found: dict[str, int] = {}
+            with self.engine.connect() as conn:
+                for chunk in _chunks(sorted(missing)):
+                    query = sa.select(schema.sites.c.code, schema.sites.c.id).where(
+                        schema.sites.c.code.in_(chunk)
+                    )
+                    found.update({code: sid for code, sid in conn.execute(query).tuples()})
+            with self._lock:
+                self._site_ids.update(found)
+        with self._lock:
+            return {c: self._site_ids[c] for c in wanted if c in self._site_ids}
+
+    def sites(
+        self,
+        *,
+        kind: str | None = None,
+        codes: Sequence[str] | None = None,
+        division_prefix: str | None = None,
+        city: str | None = None,
+        status: str | None = None,
+    ) -> list[dict[str, Any]]:
+        t = schema.sites
+        query = sa.select(t).order_by(t.c.code)
+        if kind:
+            query = query.where(t.c.kind == kind)
+        if codes is not None:
+            query = query.where(t.c.code.in_(list(codes)))
+        if division_prefix:
+            query = query.where(t.c.division_code.startswith(division_prefix))
+        if city:
+            query = query.where(t.c.city == city)
+        if status:
+            query = query.where(t.c.status == status)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def site(self, code: str) -> dict[str, Any]:
+        found = self.sites(codes=[code])
+        if not found:
+            raise NotFoundError(f"no site with code {code!r}; `ecodata sites` lists the sites")
+        return found[0]
+
+    # -- parameters --------------------------------------------------------------------------
+
+    def upsert_parameters(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        defaults: dict[str, Any] = {
+            "name_zh": "", "name_en": "", "unit": "", "base": None, "hj212_code": None,
+            "hj2005_code": None, "published": False, "data_type": "", "emission_unit": "",
+            "valid_min": None, "valid_max": None, "description": "",
+        }  # fmt: skip
+        prepared = [{**defaults, **r} for r in rows]
+        count = self._upsert(schema.parameters, prepared, ("code",), _PARAMETER_FIELDS)
+        with self._lock:
+            self._parameter_ids.clear()
+        return count
+
+    def parameter_ids(self) -> dict[str, int]:
+        with self._lock:
+            if self._parameter_ids:
+                return dict(self._parameter_ids)
+        with self.engine.connect() as conn:
+            found = dict(
+                conn.execute(sa.select(schema.parameters.c.code, schema.parameters.c.id)).all()
+            )
+        with self._lock:
+            self._parameter_ids = found
+        return dict(found)
+
+    def parameters(
+        self, *, domain: str | None = None, codes: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
+        t = schema.parameters
+        query = sa.select(t).order_by(t.c.code)
+        if domain:
+            query = query.where(t.c.domain == domain)
+        if codes is not None:
+            query = query.where(t.c.code.in_(list(codes)))
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def parameter(self, code: str) -> dict[str, Any]:
+        found = self.parameters(codes=[code])
+        if not found:
+            raise NotFoundError(
+                f"no parameter with code {code!r}; `ecodata parameters` lists the codes"
+            )
+        return found[0]
+
+    # -- series ------------------------------------------------------------------------------
+
+    def series_ids(self, keys: Iterable[SeriesKey]) -> dict[SeriesKey, int]:
+        """Ids of the given (site_id, parameter_id, period) series, creating missing ones."""
+        wanted = set(keys)
+        with self._lock:
+            missing = wanted - self._series.keys()
+        if missing:
+            rows = [{"site_id": s, "parameter_id": p, "period": int(d)} for s, p, d in missing]
+            t = schema.series
+            with self.engine.begin() as conn:
+                for chunk in _chunks(rows):
+                    conn.execute(
+                        insert_ignore(t, self.dialect, ("site_id", "parameter_id", "period")),
+                        chunk,
+                    )
+                site_ids = sorted({k[0] for k in missing})
+                found: dict[SeriesKey, int] = {}
+                for chunk_ids in _chunks(site_ids):
+                    query = sa.select(t.c.site_id, t.c.parameter_id, t.c.period, t.c.id).where(
+                        t.c.site_id.in_(chunk_ids)
+                    )
+                    for s, p, d, sid in conn.execute(query):
+                        found[(s, p, d)] = sid
+            with self._lock:
+                self._series.update(found)
+        with self._lock:
+            return {k: self._series[k] for k in wanted}
+
+    def series_frame(self, series_ids: Sequence[int] | None = None) -> pa.Table:
+        """Series with their site and parameter codes, as an Arrow table for joins in the stores."""
+        s, site, p = schema.series, schema.sites, schema.parameters
+        query = (
+            sa.select(
+                s.c.id.label("series_id"),
+                site.c.code.label("site"),
+                p.c.code.label("parameter"),
+                s.c.period,
+                p.c.domain,
+                p.c.unit,
+                p.c.published,
+                site.c.city,
+                site.c.province,
+                site.c.division_code,
+                s.c.first_time,
+                s.c.last_time,
+                s.c.count,
+            )
+            .join(site, site.c.id == s.c.site_id)
+            .join(p, p.c.id == s.c.parameter_id)
+            .order_by(s.c.id)
+        )
+        if series_ids is not None:
+            query = query.where(s.c.id.in_(list(series_ids)))
+        with self.engine.connect() as conn:
+            rows = [tuple(r) for r in conn.execute(query)]
+        names = [
+            "series_id", "site", "parameter", "period", "domain", "unit", "published", "city",
+            "province", "division_code", "first_time", "last_time", "count",
+        ]  # fmt: skip
+        types = [
+            pa.int32(), pa.string(), pa.string(), pa.int8(), pa.string(), pa.string(), pa.bool_(),
+            pa.string(), pa.string(), pa.string(), pa.timestamp("us", tz="UTC"),
+            pa.timestamp("us", tz="UTC"), pa.int64(),
+        ]  # fmt: skip
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+        return pa.table(
+            [pa.array(list(col), type=typ) for col, typ in zip(columns, types, strict=True)],
+            names=names,
+        )
+
+    def find_series(
+        self,
+        *,
+        sites: Sequence[str] | None = None,
+        parameters: Sequence[str] | None = None,
+        period: Period | None = None,
+        published: bool | None = None,
+    ) -> list[dict[str, Any]]:
+        """Series matching site codes, parameter codes (or their base) and period."""
+        s, site, p = schema.series, schema.sites, schema.parameters
+        query = (
+            sa.select(
+                s.c.id,
+                s.c.period,
+                s.c.first_time,
+                s.c.last_time,
+                s.c.count,
+                site.c.code.label("site"),
+                p.c.code.label("parameter"),
+                p.c.unit,
+                p.c.domain,
+                p.c.published,
+            )
+            .join(site, site.c.id == s.c.site_id)
+            .join(p, p.c.id == s.c.parameter_id)
+            .order_by(s.c.id)
+        )
+        if sites is not None:
+            query = query.where(site.c.code.in_(list(sites)))
+        if parameters is not None:
+            names = list(parameters)
+            query = query.where(sa.or_(p.c.code.in_(names), p.c.base.in_(names)))
+        if period is not None:
+            query = query.where(s.c.period == int(period))
+        if published is not None:
+            query = query.where(p.c.published == published)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def update_series_stats(self, stats: pa.Table) -> None:
+        """Set first/last time and count of series from a table (series_id, first, last, count)."""
+        t = schema.series
+        rows = [
+            {"sid": r["series_id"], "f": r["first"], "l": r["last"], "n": r["count"]}
+            for r in stats.to_pylist()
+        ]
+        if not rows:
+            return
+        stmt = (
+            t.update()
+            .where(t.c.id == sa.bindparam("sid"))
+            .values(
+                first_time=sa.bindparam("f"), last_time=sa.bindparam("l"), count=sa.bindparam("n")
+            )
+        )
+        with self.engine.begin() as conn:
+            conn.execute(stmt, rows)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _upsert(
+        self,
+        table: sa.Table,
+        rows: Sequence[Mapping[str, Any]],
+        keys: Sequence[str],
+        update_columns: Sequence[str],
+    ) -> int:
+        if not rows:
+            return 0
+        stmt = upsert(table, self.dialect, keys, update_columns)
+        with self.engine.begin() as conn:
+            for chunk in _chunks(list(rows)):
+                conn.execute(stmt, chunk)
+        return len(rows)
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
