@@ -96,8 +96,8 @@ class DuckDBObservations:
                         SELECT i.* FROM incoming i
                         ANTI JOIN {_EXISTING_IN_RANGE} o USING (series_id, time)""",
                     params,
-                ).fetchone()
-                n_stored = int(stored[0]) if stored else 0
+                ).fetchall()
+                n_stored = int(stored[0][0]) if stored else 0
                 conflicts = empty_conflicts()
                 if n_stored < batch.num_rows:
                     conflicts = con.sql(
@@ -158,8 +158,8 @@ class DuckDBObservations:
         return self._cursor().sql(query, params=params or {}).to_arrow_table()
 
     def count(self) -> int:
-        row = self._cursor().execute("SELECT count(*) FROM observations").fetchone()
-        return int(row[0]) if row else 0
+        rows = self._cursor().execute("SELECT count(*) FROM observations").fetchall()
+        return int(rows[0][0])
 
     def close(self) -> None:
         self._con.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -82,9 +83,9 @@ class Registry:
 
     # -- divisions ---------------------------------------------------------------------------
 
-    def upsert_divisions(self, rows: Sequence[Mapping[str, Any]]) -> int:
+    def upsert_divisions(self, rows: Sequence[Mapping[str, Any]]) -> Merge:
         columns = [c.name for c in schema.divisions.columns if c.name != "code"]
-        return self._upsert(schema.divisions, rows, ("code",), columns)
+        return self._merge(schema.divisions, rows, "code", columns)
 
     def divisions(self, level: int | None = None) -> list[dict[str, Any]]:
         query = sa.select(schema.divisions).order_by(schema.divisions.c.code)
@@ -110,25 +111,24 @@ class Registry:
 
     # -- sites -------------------------------------------------------------------------------
 
-    def upsert_sites(self, rows: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
-        """Insert or update sites by code; returns (inserted, updated)."""
-        now = datetime.now(UTC)
-        codes = [r["code"] for r in rows]
-        existing = set(self.site_ids(codes))
-        prepared = [{"attributes": {}, "status": "active", **r, "updated_at": now} for r in rows]
-        for r in prepared:
-            for name in _SITE_FIELDS:
-                r.setdefault(
-                    name,
-                    None
-                    if name in ("division_code", "longitude", "latitude", "provider_id")
-                    else "",
-                )
-        self._upsert(schema.sites, prepared, ("code",), _SITE_FIELDS)
+    def upsert_sites(self, rows: Sequence[Mapping[str, Any]]) -> Merge:
+        """Insert or update sites by code."""
+        nullable = ("division_code", "longitude", "latitude", "provider_id")
+        prepared = []
+        for r in rows:
+            row: dict[str, Any] = {n: (None if n in nullable else "") for n in _SITE_FIELDS}
+            row |= {"attributes": {}, "status": "active", **r}
+            prepared.append(row)
+        merge = self._merge(
+            schema.sites,
+            prepared,
+            "code",
+            [f for f in _SITE_FIELDS if f != "updated_at"],
+            stamp={"updated_at": datetime.now(UTC)},
+        )
         with self._lock:
             self._site_ids.clear()
-        inserted = len({c for c in codes if c not in existing})
-        return inserted, len(set(codes)) - inserted
+        return merge
 
     def site_ids(self, codes: Iterable[str]) -> dict[str, int]:
         """Map site codes to ids (only the codes that exist)."""
@@ -142,7 +142,7 @@ class Registry:
                     query = sa.select(schema.sites.c.code, schema.sites.c.id).where(
                         schema.sites.c.code.in_(chunk)
                     )
-                    found.update({code: sid for code, sid in conn.execute(query).tuples()})
+                    found.update((row[0], row[1]) for row in conn.execute(query).all())
             with self._lock:
                 self._site_ids.update(found)
         with self._lock:
@@ -180,17 +180,17 @@ class Registry:
 
     # -- parameters --------------------------------------------------------------------------
 
-    def upsert_parameters(self, rows: Sequence[Mapping[str, Any]]) -> int:
+    def upsert_parameters(self, rows: Sequence[Mapping[str, Any]]) -> Merge:
         defaults: dict[str, Any] = {
             "name_zh": "", "name_en": "", "unit": "", "base": None, "hj212_code": None,
             "hj2005_code": None, "published": False, "data_type": "", "emission_unit": "",
             "valid_min": None, "valid_max": None, "description": "",
         }  # fmt: skip
         prepared = [{**defaults, **r} for r in rows]
-        count = self._upsert(schema.parameters, prepared, ("code",), _PARAMETER_FIELDS)
+        merge = self._merge(schema.parameters, prepared, "code", _PARAMETER_FIELDS)
         with self._lock:
             self._parameter_ids.clear()
-        return count
+        return merge
 
     def parameter_ids(self) -> dict[str, int]:
         with self._lock:
@@ -355,20 +355,59 @@ class Registry:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _upsert(
+    def _merge(
         self,
         table: sa.Table,
         rows: Sequence[Mapping[str, Any]],
-        keys: Sequence[str],
-        update_columns: Sequence[str],
-    ) -> int:
+        key: str,
+        fields: Sequence[str],
+        *,
+        stamp: Mapping[str, Any] | None = None,
+    ) -> Merge:
+        """Insert new rows and update changed ones (by ``key``); count what happened."""
         if not rows:
-            return 0
-        stmt = upsert(table, self.dialect, keys, update_columns)
-        with self.engine.begin() as conn:
-            for chunk in _chunks(list(rows)):
-                conn.execute(stmt, chunk)
-        return len(rows)
+            return Merge()
+        by_key = {r[key]: r for r in rows}
+        existing: dict[Any, dict[str, Any]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(by_key)):
+                query = sa.select(table).where(table.c[key].in_(chunk))
+                existing.update({r._mapping[key]: dict(r._mapping) for r in conn.execute(query)})
+        inserted = changed = 0
+        to_write = []
+        for k, row in by_key.items():
+            old = existing.get(k)
+            if old is None:
+                inserted += 1
+            elif all(_same(old.get(f), row.get(f)) for f in fields if f in row):
+                continue
+            else:
+                changed += 1
+            full = dict.fromkeys(fields) | {k: v for k, v in (old or {}).items() if k in fields}
+            to_write.append({**full, **row, key: k, **(stamp or {})})
+        if to_write:
+            columns = [*fields, *(stamp or {})]
+            stmt = upsert(table, self.dialect, (key,), [c for c in columns if c != key])
+            with self.engine.begin() as conn:
+                for chunk in _chunks(to_write):
+                    conn.execute(stmt, chunk)
+        return Merge(inserted, changed, len(by_key) - inserted - changed, len(rows) - len(by_key))
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    """What a reference-data merge did: new rows, changed rows, unchanged rows, repeated keys."""
+
+    inserted: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    repeated: int = 0
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, float) and isinstance(new, float | int):
+        return abs(old - float(new)) < 1e-12
+    return bool(old == new)
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
