@@ -67,6 +67,7 @@ def parse(data: bytes, source: str, ctx: ImportContext, *, shift_hours: int = 0)
         )
     stations = [h.strip() for h in header[3:]]
     table, rejected = _read_values(data, source, stations)
+    not_numbers = len(rejected)
     n_rows = table.num_rows
     values = np.empty((n_rows, len(stations)), dtype=np.float64)
     for j in range(len(stations)):
@@ -75,7 +76,8 @@ def parse(data: bytes, source: str, ctx: ImportContext, *, shift_hours: int = 0)
     # Row keys: date, hour, type → (valid row mask, time, parameter index).
     times, row_ok, param_index = _row_keys(table, source, data, rejected, shift_hours, ctx)
     present = ~np.isnan(values)
-    read = int(present[row_ok].sum()) + int((~row_ok).sum())  # a rejected line is one record
+    # A rejected line is one record; so is a cell that is not a number.
+    read = int(present[row_ok].sum()) + int((~row_ok).sum()) + not_numbers
 
     series = ctx.series_matrix(stations, _PARAMETERS, Period.HOUR)  # (parameters × stations)
     for j in map(int, np.flatnonzero(series[0] < 0)):

@@ -85,10 +85,15 @@ def conform(batch: pa.Table) -> pa.Table:
     missing = [f.name for f in OBSERVATION_SCHEMA if f.name not in batch.column_names]
     if missing:
         raise InputError(f"observation batch lacks columns {missing}")
-    batch = batch.select(OBSERVATION_SCHEMA.names).cast(OBSERVATION_SCHEMA, safe=False)
     for name in ("series_id", "time", "qc", "run_id"):
         if batch.column(name).null_count:
             raise InputError(f"observation batch has null {name}")
+    batch = batch.select(OBSERVATION_SCHEMA.names).cast(OBSERVATION_SCHEMA, safe=False)
+    flags = batch.column("flag")
+    if flags.null_count < len(flags):
+        longest = pc.max(pc.utf8_length(flags)).as_py()
+        if longest is not None and longest > 1:
+            raise InputError("observation flags are single letters (HJ 212-2017 Table 8)")
     return batch
 
 
