@@ -108,7 +108,15 @@ def parse_station(
     if _CONTROL in name:
         attributes["control_site"] = True
         name = name.replace(_CONTROL, "")
-    division = resolver.resolve(prefecture or city, province)
+    # The most specific division: the city itself (a county-level city such as 义乌), checked
+    # against the prefecture where the list gives one.
+    division = resolver.resolve(city, province)
+    if prefecture:
+        parent = resolver.resolve(prefecture, province)
+        if division is None or (parent is not None and division[:2] != parent[:2]):
+            division = parent
+        elif parent is not None and division[2:] != "0000" and division[:4] != parent[:4]:
+            division = parent
     if division is not None and not province:
         province = resolver.province_name(division)
     return {
