@@ -53,6 +53,7 @@ class PostgresObservations:
         self._write_lock = threading.Lock()
         self._local = threading.local()
         self._partitions: set[str] = set()
+        self._readers: list[psycopg.Connection[Any]] = []
         self._writer = psycopg.connect(self.url, autocommit=False)
         with self._writer.transaction():
             self._writer.execute("SELECT pg_advisory_xact_lock(2122634)")
@@ -65,6 +66,8 @@ class PostgresObservations:
             conn = psycopg.connect(self.url, autocommit=True)
             conn.execute("SET TIME ZONE 'UTC'")
             self._local.conn = conn
+            with self._write_lock:
+                self._readers.append(conn)
         return conn
 
     # -- partitions --------------------------------------------------------------------------
@@ -186,8 +189,9 @@ class PostgresObservations:
 
     def close(self) -> None:
         self._writer.close()
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
+        with self._write_lock:
+            readers, self._readers = self._readers, []
+        for conn in readers:
             conn.close()
 
     def drop_all(self) -> None:

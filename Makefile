@@ -1,0 +1,47 @@
+# ecodata — set-up, demo and tests. `make demo` and `make test` are all a newcomer needs.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+VENDOR := src/ecodata/web/static/vendor
+ASSETS := $(VENDOR)/.built
+PYTEST_ARGS ?=
+
+.PHONY: demo test install assets lint typecheck pytest bench clean
+
+demo: install assets
+	$(BIN)/ecodata demo
+
+test: install assets lint typecheck pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+assets: $(ASSETS)
+
+$(ASSETS): package.json package-lock.json scripts/copy_assets.py
+	npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python scripts/copy_assets.py node_modules $(VENDOR)
+	touch $(ASSETS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check src
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install assets
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache
