@@ -85,3 +85,53 @@ def libpq_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql://" + url[len(prefix) :]
     return url
+
+
+def update_series_stats(conn: sa.Connection, stats: Any) -> None:
+    """Bulk-update ``series.first_time/last_time/count`` from an Arrow table (series_id, first,
+    last, count) in one round trip per dialect (the generic executemany costs seconds here)."""
+    import numpy as np
+
+    ids = stats.column("series_id").to_numpy().astype(np.int64)
+    counts = stats.column("count").to_numpy().astype(np.int64)
+    first = stats.column("first").cast("int64").to_numpy().astype("datetime64[us]")
+    last = stats.column("last").cast("int64").to_numpy().astype("datetime64[us]")
+    if conn.dialect.name == "sqlite":
+        # SQLAlchemy's SQLite DateTime storage format, in UTC (see UTCDateTime).
+        f = np.char.replace(np.datetime_as_string(first, unit="us"), "T", " ")
+        la = np.char.replace(np.datetime_as_string(last, unit="us"), "T", " ")
+        rows = list(zip(f.tolist(), la.tolist(), counts.tolist(), ids.tolist(), strict=True))
+        conn.connection.driver_connection.executemany(  # type: ignore[union-attr]
+            "UPDATE series SET first_time = ?, last_time = ?, count = ? WHERE id = ?", rows
+        )
+        return
+    conn.execute(
+        sa.text(
+            """UPDATE series SET first_time = x.f, last_time = x.l, count = x.n
+               FROM (SELECT unnest(CAST(:ids AS bigint[])) AS id,
+                            unnest(CAST(:f AS timestamp[])) AT TIME ZONE 'UTC' AS f,
+                            unnest(CAST(:l AS timestamp[])) AT TIME ZONE 'UTC' AS l,
+                            unnest(CAST(:n AS bigint[])) AS n) AS x
+               WHERE series.id = x.id"""
+        ),
+        {
+            "ids": ids.tolist(),
+            "f": first.astype(object).tolist(),
+            "l": last.astype(object).tolist(),
+            "n": counts.tolist(),
+        },
+    )
+
+
+def insert_series(conn: sa.Connection, keys: Sequence[tuple[int, int, int]]) -> None:
+    """Insert (site_id, parameter_id, period) series that may exist already, in bulk."""
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    sql = (
+        f"INSERT INTO series (site_id, parameter_id, period, count) VALUES ({mark}, {mark}, "
+        f"{mark}, 0) ON CONFLICT (site_id, parameter_id, period) DO NOTHING"
+    )
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, [(int(s), int(p), int(d)) for s, p, d in keys])
+    finally:
+        cursor.close()

@@ -91,12 +91,22 @@ class DuckDBObservations:
             con.register("incoming", batch)
             try:
                 con.execute("BEGIN TRANSACTION")
-                stored = con.execute(
-                    f"""INSERT INTO observations
-                        SELECT i.* FROM incoming i
-                        ANTI JOIN {_EXISTING_IN_RANGE} o USING (series_id, time)""",
+                overlap = con.execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM observations "
+                    "WHERE time >= $lo AND time <= $hi LIMIT 1)",
                     params,
-                ).fetchall()
+                ).fetchall()[0][0]
+                if overlap:
+                    stored = con.execute(
+                        f"""INSERT INTO observations
+                            SELECT i.* FROM incoming i
+                            ANTI JOIN {_EXISTING_IN_RANGE} o USING (series_id, time)""",
+                        params,
+                    ).fetchall()
+                else:  # nothing stored in this time range yet: a plain append
+                    stored = con.execute(
+                        "INSERT INTO observations SELECT * FROM incoming"
+                    ).fetchall()
                 n_stored = int(stored[0][0]) if stored else 0
                 conflicts = empty_conflicts()
                 if n_stored < batch.num_rows:

@@ -101,6 +101,8 @@ def drop_repeated_keys(batch: pa.Table) -> tuple[pa.Table, int]:
     """Keep the first record of each (series_id, time) in one batch; return (batch, dropped)."""
     if batch.num_rows < 2:
         return batch, 0
+    if not _has_repeated_keys(batch):
+        return batch, 0
     series = batch.column("series_id").to_numpy()
     times = batch.column("time").cast(pa.int64()).to_numpy()
     order = np.lexsort((np.arange(len(series)), times, series))
@@ -111,6 +113,21 @@ def drop_repeated_keys(batch: pa.Table) -> tuple[pa.Table, int]:
         return batch, 0
     keep = np.sort(order[~repeated])
     return batch.take(pa.array(keep)), int(repeated.sum())
+
+
+def _has_repeated_keys(batch: pa.Table) -> bool:
+    """Whether two records share (series_id, time). Bulk batches hold few distinct times, so the
+    key is dense: (series offset × distinct times + time index), counted with ``bincount``."""
+    times = batch.column("time")
+    distinct = pc.unique(times)
+    series = batch.column("series_id").to_numpy()
+    low = int(series.min())
+    cells = (int(series.max()) - low + 1) * len(distinct)
+    if cells > 50_000_000:
+        return True  # too sparse to count densely: let the sorting check decide
+    index = pc.index_in(times, value_set=distinct).to_numpy()
+    key = (series.astype(np.int64) - low) * len(distinct) + index
+    return bool((np.bincount(key, minlength=cells) > 1).any())
 
 
 def time_bounds(batch: pa.Table) -> tuple[datetime, datetime]:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from ecodata.errors import NotFoundError
 from ecodata.model import Period
 from ecodata.store import schema
-from ecodata.store.dialects import insert_ignore, sqlalchemy_url, upsert
+from ecodata.store.dialects import insert_series, sqlalchemy_url, update_series_stats, upsert
 
 SeriesKey = tuple[int, int, int]  # (site_id, parameter_id, period)
 
@@ -232,26 +232,28 @@ class Registry:
         with self._lock:
             missing = wanted - self._series.keys()
         if missing:
-            rows = [{"site_id": s, "parameter_id": p, "period": int(d)} for s, p, d in missing]
-            t = schema.series
-            with self.engine.begin() as conn:
-                for chunk in _chunks(rows):
-                    conn.execute(
-                        insert_ignore(t, self.dialect, ("site_id", "parameter_id", "period")),
-                        chunk,
-                    )
-                site_ids = sorted({k[0] for k in missing})
-                found: dict[SeriesKey, int] = {}
-                for chunk_ids in _chunks(site_ids):
-                    query = sa.select(t.c.site_id, t.c.parameter_id, t.c.period, t.c.id).where(
-                        t.c.site_id.in_(chunk_ids)
-                    )
-                    for s, p, d, sid in conn.execute(query):
-                        found[(s, p, d)] = sid
+            self._load_series({k[0] for k in missing})
             with self._lock:
-                self._series.update(found)
+                missing = wanted - self._series.keys()
+        if missing:
+            with self.engine.begin() as conn:
+                insert_series(conn, sorted(missing))
+            self._load_series({k[0] for k in missing})
         with self._lock:
             return {k: self._series[k] for k in wanted}
+
+    def _load_series(self, site_ids: set[int]) -> None:
+        t = schema.series
+        found: dict[SeriesKey, int] = {}
+        with self.engine.connect() as conn:
+            for chunk_ids in _chunks(sorted(site_ids)):
+                query = sa.select(t.c.site_id, t.c.parameter_id, t.c.period, t.c.id).where(
+                    t.c.site_id.in_(chunk_ids)
+                )
+                for s, p, d, sid in conn.execute(query):
+                    found[(s, p, d)] = sid
+        with self._lock:
+            self._series.update(found)
 
     def series_frame(self, series_ids: Sequence[int] | None = None) -> pa.Table:
         """Series with their site and parameter codes, as an Arrow table for joins in the stores."""
@@ -336,22 +338,9 @@ class Registry:
 
     def update_series_stats(self, stats: pa.Table) -> None:
         """Set first/last time and count of series from a table (series_id, first, last, count)."""
-        t = schema.series
-        rows = [
-            {"sid": r["series_id"], "f": r["first"], "l": r["last"], "n": r["count"]}
-            for r in stats.to_pylist()
-        ]
-        if not rows:
-            return
-        stmt = (
-            t.update()
-            .where(t.c.id == sa.bindparam("sid"))
-            .values(
-                first_time=sa.bindparam("f"), last_time=sa.bindparam("l"), count=sa.bindparam("n")
-            )
-        )
-        with self.engine.begin() as conn:
-            conn.execute(stmt, rows)
+        if stats.num_rows:
+            with self.engine.begin() as conn:
+                update_series_stats(conn, stats)
 
     # -- internals ---------------------------------------------------------------------------
 
