@@ -125,8 +125,9 @@ def run_duckdb_generic(files: list[Path], workdir: Path) -> dict:
     for path in files:
         con.execute(
             f"""INSERT INTO observations
-                SELECT date, hour, type, site, value FROM (
-                    UNPIVOT (SELECT * FROM read_csv('{path}', header = true))
+                SELECT CAST(date AS INTEGER), CAST(hour AS INTEGER), type, site,
+                       TRY_CAST(value AS DOUBLE) FROM (
+                    UNPIVOT (SELECT * FROM read_csv('{path}', header = true, all_varchar = true))
                     ON COLUMNS(* EXCLUDE (date, hour, type)) INTO NAME site VALUE value)"""
         )
     values = con.execute("SELECT count(*) FROM observations").fetchall()[0][0]

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -52,7 +55,6 @@ class Importer(Protocol):
 class ImportContext:
     stores: Stores
     options: dict[str, Any]
-    run_id: int = 0
 
     def series_matrix(
         self, site_codes: Sequence[str], parameter_codes: Sequence[str], period: Period
@@ -137,30 +139,50 @@ def run_import(
     options: dict[str, Any] | None = None,
     progress: Progress | None = None,
 ) -> ImportSummary:
-    """Import files one by one; each file is one import run with its own counts."""
+    """Import files one by one; each file is one import run with its own counts.
+
+    The next file is parsed in a second thread while the current one is written, so that parsing
+    (Python, numpy, Arrow) overlaps with the database's work.
+    """
+    opts = options or {}
     results: list[FileResult] = []
-    for path in paths:
-        results.append(_import_file(stores, kind, importer, path, user, options or {}, progress))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecodata-parse") as pool:
+        pending: deque[tuple[Path, Future[list[Chunk]]]] = deque()
+        queue = iter(paths)
+        for path in islice(queue, 2):
+            pending.append((path, pool.submit(_parse_file, importer, path, stores, opts)))
+        while pending:
+            path, future = pending.popleft()
+            following = next(queue, None)
+            if following is not None:
+                pending.append(
+                    (following, pool.submit(_parse_file, importer, following, stores, opts))
+                )
+            results.append(_import_file(stores, kind, path, future, user, progress))
     if any(r.counts.stored for r in results):
         stores.registry.update_series_stats(stores.observations.stats())
     return ImportSummary(kind, results)
 
 
+def _parse_file(
+    importer: Importer, path: Path, stores: Stores, options: dict[str, Any]
+) -> list[Chunk]:
+    return list(importer(path, ImportContext(stores, options)))
+
+
 def _import_file(
     stores: Stores,
     kind: str,
-    importer: Importer,
     path: Path,
+    parsed: Future[list[Chunk]],
     user: str,
-    options: dict[str, Any],
     progress: Progress | None,
 ) -> FileResult:
     source = str(path)
     run_id = stores.provenance.start_run(kind, source, sha256=sha256_of(path), user=user)
-    ctx = ImportContext(stores, options, run_id)
     counts = Counts()
     try:
-        for chunk in importer(path, ctx):
+        for chunk in parsed.result():
             counts = counts + _store_chunk(stores, chunk, run_id, source)
             if progress is not None and chunk.bytes_done:
                 progress(chunk.bytes_done)

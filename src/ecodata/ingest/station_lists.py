@@ -113,10 +113,10 @@ def parse_station(
     division = resolver.resolve(city, province)
     if prefecture:
         parent = resolver.resolve(prefecture, province)
-        if division is None or (parent is not None and division[:2] != parent[:2]):
-            division = parent
-        elif parent is not None and division[2:] != "0000" and division[:4] != parent[:4]:
-            division = parent
+        if parent is not None:
+            prefix = parent[:2] if parent.endswith("0000") else parent[:4]
+            if division is None or not division.startswith(prefix):
+                division = parent
     if division is not None and not province:
         province = resolver.province_name(division)
     return {
