@@ -32,6 +32,7 @@ MIGRATIONS: list[Migration] = [
         "foundation: divisions, providers, sites, parameters, series, import runs, quarantine",
         ("divisions", "providers", "sites", "parameters", "series", "import_runs", "quarantine"),
     ),
+    Migration(20, "HJ 212 gateway: device registry", ("devices",)),
 ]
 
 

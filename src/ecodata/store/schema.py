@@ -140,3 +140,27 @@ quarantine = sa.Table(
     sa.Index("ix_quarantine_run", "run_id"),
     sa.Index("ix_quarantine_site", "site_code"),
 )
+
+# HJ 212 data loggers (数采仪) known to the gateway, keyed by their MN (HJ 212-2017 Table 4).
+devices = sa.Table(
+    "devices",
+    metadata,
+    sa.Column("mn", sa.String(64), primary_key=True),
+    sa.Column("password_hash", sa.String(128), nullable=False),
+    sa.Column("password_salt", sa.String(32), nullable=False),
+    sa.Column("site_code", sa.String(64)),
+    sa.Column("st", sa.String(8)),  # expected system code; NULL accepts any
+    sa.Column("crc_dialect", sa.String(32), nullable=False, server_default="standard"),
+    sa.Column("sm4_key", sa.String(64)),  # hex, HJ 212-2025 CP encryption; NULL = plain
+    sa.Column("status", sa.String(16), nullable=False, server_default="active"),  # | pending
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("last_seen", UTCDateTime),
+    sa.Column("last_peer", sa.String(100), nullable=False, server_default=""),
+    sa.Column("last_version", sa.String(16), nullable=False, server_default=""),
+    sa.Column("packets_total", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("rejected_total", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("counter_day", sa.Date),
+    sa.Column("packets_day", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("rejected_day", sa.BigInteger, nullable=False, server_default="0"),
+)
