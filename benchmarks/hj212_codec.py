@@ -105,30 +105,37 @@ def cems_packets(count: int) -> list[bytes]:
     ]
 
 
-def rate(run: Callable[[], object], items: int, repeats: int) -> dict[str, float]:
-    """Items per second of ``run``: per second of CPU time of this process (what one core does,
-    whatever else the machine runs) and per second of wall-clock time; best of ``repeats``."""
-    run()  # warm up
-    cpu, wall = [], []
+def rates(cases: dict[str, tuple[Callable[[], object], int]], repeats: int) -> dict[str, Any]:
+    """Items per second of each case: per second of CPU time of this process (what one core
+    does) and per second of wall-clock time, best of ``repeats``. The cases take turns, run after
+    run, so that what else the machine is doing falls on all of them alike."""
+    cpu: dict[str, list[float]] = {name: [] for name in cases}
+    wall: dict[str, list[float]] = {name: [] for name in cases}
+    for run, _ in cases.values():
+        run()  # warm up
     for _ in range(repeats):
-        cpu_start, wall_start = time.process_time(), time.perf_counter()
-        run()
-        cpu.append(time.process_time() - cpu_start)
-        wall.append(time.perf_counter() - wall_start)
+        for name, (run, _) in cases.items():
+            cpu_start, wall_start = time.process_time(), time.perf_counter()
+            run()
+            cpu[name].append(time.process_time() - cpu_start)
+            wall[name].append(time.perf_counter() - wall_start)
     return {
-        "per_cpu_second": round(items / min(cpu)),
-        "per_wall_second": round(items / min(wall)),
-        "per_wall_second_median": round(items / statistics.median(wall)),
-        "cpu_microseconds_each": round(min(cpu) / items * 1e6, 3),
+        name: {
+            "per_cpu_second": round(items / min(cpu[name])),
+            "per_wall_second": round(items / min(wall[name])),
+            "per_wall_second_median": round(items / statistics.median(wall[name])),
+            "cpu_microseconds_each": round(min(cpu[name]) / items * 1e6, 3),
+        }
+        for name, (_, items) in cases.items()
     }
 
 
 def measure(quick: bool) -> dict[str, Any]:
-    count = 2000 if quick else 10_000
-    repeats = 3 if quick else 7
+    count = 2000
+    repeats = 5 if quick else 25
     typical = typical_packets(count)
     cems = cems_packets(count)
-    few = typical[: max(count // 20, 100)]  # the baseline is slow: time it on fewer packets
+    few = typical[: count // 20]  # the baseline is slow: time it on fewer packets
 
     # both decoders must read the same values before their speed means anything
     for frame in typical[:200]:
@@ -147,7 +154,7 @@ def measure(quick: bool) -> dict[str, Any]:
         assert got == count, got
 
     segment = typical[0][6:-6]
-    crc_loops = 20_000 if quick else 100_000
+    crc_loops = 10_000
 
     # Each decoded packet is dropped at once, as in a gateway (a list holding thousands of
     # packets would measure the garbage collector instead).
@@ -165,21 +172,24 @@ def measure(quick: bool) -> dict[str, Any]:
 
         return run
 
-    results = {
-        "baseline_parse (bit-by-bit CRC + split)": rate(
-            each(baseline_parse, few), len(few), repeats
-        ),
-        "parse_packet": rate(each(parse_packet, typical), count, repeats),
-        "StreamDecoder.feed (4 KiB reads)": rate(decode_stream, count, repeats),
-        "parse_packet + records": rate(
-            each(lambda frame: records(parse_packet(frame)), typical), count, repeats
-        ),
-        "parse_packet, CEMS packets": rate(each(parse_packet, cems), count, repeats),
-        "crc16 (300-byte segment)": rate(repeat(crc16, crc_loops), crc_loops, repeats),
-        "crc16_bitwise (300-byte segment)": rate(
-            repeat(crc16_bitwise, crc_loops // 50), crc_loops // 50, repeats
-        ),
-    }
+    results = rates(
+        {
+            "baseline_parse (bit-by-bit CRC + split)": (each(baseline_parse, few), len(few)),
+            "parse_packet": (each(parse_packet, typical), count),
+            "StreamDecoder.feed (4 KiB reads)": (decode_stream, count),
+            "parse_packet + records": (
+                each(lambda frame: records(parse_packet(frame)), typical),
+                count,
+            ),
+            "parse_packet, CEMS packets": (each(parse_packet, cems), count),
+            "crc16 (300-byte segment)": (repeat(crc16, crc_loops), crc_loops),
+            "crc16_bitwise (300-byte segment)": (
+                repeat(crc16_bitwise, crc_loops // 50),
+                crc_loops // 50,
+            ),
+        },
+        repeats,
+    )
     sizes = [len(f) for f in typical]
     cems_sizes = [len(f) for f in cems]
     speed = results["parse_packet"]["per_cpu_second"]
