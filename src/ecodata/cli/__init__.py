@@ -14,7 +14,7 @@ __all__ = ["Context", "cli", "main"]
 
 
 def _load_commands() -> None:
-    from ecodata.cli import data, server  # noqa: F401  (registers the commands)
+    from ecodata.cli import data, hj212, server  # noqa: F401  (registers the commands)
 
 
 def main(argv: list[str] | None = None) -> Any:

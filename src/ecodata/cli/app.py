@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import click
+import sqlalchemy as sa
 
 from ecodata.settings import Settings, load_settings
+from ecodata.store import migrations
+from ecodata.store.registry import create_engine
 from ecodata.store.stores import Stores, open_stores
 
 
@@ -21,6 +24,7 @@ class Context:
     overrides: dict[str, Any] = field(default_factory=dict)
     _settings: Settings | None = None
     _stores: Stores | None = None
+    _engine: sa.Engine | None = None
 
     @property
     def settings(self) -> Settings:
@@ -33,7 +37,19 @@ class Context:
             self._stores = open_stores(self.settings, upgrade=upgrade)
         return self._stores
 
+    def registry_engine(self) -> sa.Engine:
+        """The registry alone (no observation store): usable while `ecodata serve` runs."""
+        if self._engine is None:
+            url = self.settings.database_url
+            self._engine = create_engine(url.get_secret_value() if url else None,
+                                         self.settings.data_dir)  # fmt: skip
+            migrations.upgrade(self._engine)
+        return self._engine
+
     def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
         if self._stores is not None:
             self._stores.close()
             self._stores = None

@@ -51,11 +51,25 @@ def run_server(settings: Settings, *, ready_message: str = "") -> None:
         tasks = [asyncio.create_task(server.serve())]
         for start in SERVICES:
             tasks.append(asyncio.create_task(start(settings, stores, server)))
+        gateway = None
+        if settings.hj212.port is not None:
+            from ecodata.ingest.tcp import Hj212Gateway
+
+            gateway = Hj212Gateway(stores, settings.hj212)
+            await gateway.start()
+            click.echo(
+                f"HJ 212 gateway listening on {settings.hj212.host}:{gateway.port} "
+                "(register devices with `ecodata device add`)"
+            )
         url = f"http://{settings.api.host}:{settings.api.port}/"
         click.echo(f"ecodata is serving {url} (API at {url}api/v1, stop with Ctrl+C)")
         if ready_message:
             click.echo(ready_message)
-        await asyncio.gather(*tasks)
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            if gateway is not None:
+                await gateway.close()
 
     try:
         asyncio.run(main())

@@ -30,7 +30,16 @@ from ecodata.protocols.hj212_codes import (
 from ecodata.protocols.hj212_errors import FieldSyntaxError, MissingFieldError
 from ecodata.protocols.hj212_packet import Packet
 
-__all__ = ["CodedValue", "Reading", "coded_values", "parse_data_time", "records"]
+__all__ = [
+    "CodedValue",
+    "LayoutItem",
+    "Reading",
+    "coded_values",
+    "data_layout",
+    "parse_data_time",
+    "reading_value",
+    "records",
+]
 
 #: Fields that qualify the readings of their code rather than being readings themselves.
 QUALIFIERS: Final = frozenset(
@@ -231,3 +240,57 @@ def records(packet: Packet, *, code_map: Mapping[str, str] | None = None) -> lis
             )
         )
     return readings
+
+
+class LayoutItem(NamedTuple):
+    """Where one reading sits in :attr:`Packet.fields` (see :func:`data_layout`)."""
+
+    value_index: int  # index of the value text in ``packet.fields``
+    flag_index: int  # index of the code's ``Flag`` text, or -1
+    code: str  # HJ 212-2017 code (translated as :func:`records` does)
+    original_code: str
+    field: str
+    known_code: bool
+
+
+def data_layout(
+    packet: Packet, *, code_map: Mapping[str, str] | None = None
+) -> tuple[LayoutItem, ...]:
+    """The readings of a data packet as positions in its flat field tuple.
+
+    Devices send the same data area layout packet after packet, so a receiver can compute this
+    once per layout (key: system code, command and ``packet.fields[0::2]``) and then read values
+    by index — the same readings as :func:`records`, without building a :class:`Reading` each.
+    """
+    flat = packet.fields
+    flags: dict[str, int] = {}
+    items: list[tuple[int, str, str]] = []
+    for index in range(0, len(flat), 2):
+        code, dash, field = flat[index].partition("-")
+        if not dash:
+            continue
+        if field in QUALIFIERS:
+            if field == "Flag":
+                flags.setdefault(code, index + 1)
+        else:
+            items.append((index + 1, code, field))
+    out = []
+    for value_index, original, field in items:
+        if code_map is not None and original in code_map:
+            code = code_map[original]
+            known = _is_known(code)
+        else:
+            code, known = _resolve(original, packet.st)
+        out.append(
+            LayoutItem(value_index, flags.get(original, -1), code, original, field, known)
+        )
+    return tuple(out)
+
+
+def reading_value(raw: str) -> float | None:
+    """The number in a value text as :func:`records` reads it (None if not a finite number)."""
+    try:
+        number = float(raw)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and "_" not in raw else None

@@ -50,6 +50,12 @@ class Counts:
         }
 
 
+def _text(value: str) -> str:
+    """Text as every backend can store it: NUL is not allowed in PostgreSQL text (the exact bytes
+    stay in ``raw_bytes``)."""
+    return value.replace("\x00", "\\x00") if "\x00" in value else value
+
+
 class Provenance:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
@@ -112,10 +118,10 @@ class Provenance:
                 "run_id": run_id,
                 "channel": channel,
                 "source": r.source,
-                "position": r.position[:200],
-                "raw": r.raw,
+                "position": _text(r.position)[:200],
+                "raw": _text(r.raw),
                 "raw_bytes": r.raw_bytes,
-                "reason": r.reason,
+                "reason": _text(r.reason),
                 "site_code": r.site_code,
                 "parameter_code": r.parameter_code,
                 "received_at": now,

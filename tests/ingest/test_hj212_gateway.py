@@ -1,0 +1,268 @@
+"""The HJ 212 gateway end to end: real TCP sockets on 127.0.0.1, real packets, both backends."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ecodata.ingest.tcp import Hj212Gateway
+from ecodata.model import CHINA_TZ, QC, Period
+from ecodata.protocols.hj212 import StreamDecoder, build_packet
+from ecodata.settings import Hj212Settings
+from ecodata.store.devices import Devices
+from ecodata.store.observations import ObservationQuery
+from ecodata.store.stores import Stores
+
+MN = "010000A8900016F000169DC0"  # the MN of HJ 212-2017 Appendix C
+KEY = "0123456789abcdeffedcba9876543210"
+
+
+def standard_samples(shared: Path) -> list[tuple[str, bytes]]:
+    """Appendix C packets (as framed in the shared samples) with their descriptions."""
+    out = []
+    for line in (shared / "hj212" / "samples_from_standard.txt").read_text().splitlines():
+        if line.startswith("##"):
+            frame, _, description = line.partition("\t")
+            out.append((description, frame.encode()))
+    return out
+
+
+async def exchange(port: int, payload: bytes | list[bytes], *, wait: float = 0.6) -> list[Any]:
+    """Send bytes (or chunks with pauses) and return the packets the gateway answered."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    for chunk in payload if isinstance(payload, list) else [payload]:
+        writer.write(chunk)
+        await writer.drain()
+        await asyncio.sleep(0.05)
+    decoder = StreamDecoder()
+    answers: list[Any] = []
+    try:
+        while True:
+            data = await asyncio.wait_for(reader.read(65536), wait)
+            if not data:
+                break
+            answers.extend(decoder.feed(data))
+    except TimeoutError:
+        pass
+    writer.close()
+    await writer.wait_closed()
+    return answers
+
+
+def run_gateway(
+    stores: Stores, scenario: Callable[[Hj212Gateway], Awaitable[Any]], **settings: Any
+) -> Any:
+    async def main() -> Any:
+        gateway = Hj212Gateway(stores, Hj212Settings(port=0, host="127.0.0.1", **settings))
+        await gateway.start()
+        try:
+            return await scenario(gateway)
+        finally:
+            await gateway.close()
+
+    return asyncio.run(main())
+
+
+def stored(stores: Stores, site: str, parameter: str, period: Period) -> list[dict[str, Any]]:
+    series = [
+        s for s in stores.registry.find_series(sites=[site], period=period)
+        if s["parameter"] == parameter
+    ]  # fmt: skip
+    if not series:
+        return []
+    return stores.observations.read(ObservationQuery(series_ids=[series[0]["id"]])).to_pylist()
+
+
+def test_standard_exchanges_are_stored_and_acknowledged(stores: Stores, shared_data: Path) -> None:
+    Devices(stores.registry.engine).add(MN, "123456")
+    samples = standard_samples(shared_data)
+    realtime = next(v for d, v in samples if d.startswith("C.14 2011"))
+    minute = next(v for d, v in samples if d.startswith("C.16 2051"))
+    hour_parts = [v for d, v in samples if d.startswith("C.49 2061")]
+    payload = b"".join(p + b"\r\n" for p in (realtime, minute, *hour_parts))
+
+    async def scenario(gateway: Hj212Gateway) -> list[Any]:
+        answers = await exchange(gateway.port, payload)
+        await asyncio.sleep(0.1)
+        return answers
+
+    answers = run_gateway(stores, scenario)
+    # C.49's sub-packets carry Flag=6 (no answer requested); the two uploads with A=1 are answered
+    assert [(a.cn, a.qn) for a in answers] == [
+        ("9014", "20160801085857223"),
+        ("9014", "20160801085000001"),
+    ]
+    # real-time pH 7.1 at DataTime 2016-08-01 08:58:57 China time
+    (ph,) = stored(stores, MN, "w01001", Period.REALTIME)
+    assert ph["value"] == 7.1 and ph["flag"] == "N" and ph["qc"] == 0
+    assert ph["time"] == datetime(2016, 8, 1, 8, 58, 57, tzinfo=CHINA_TZ)
+    # the minute packet keeps Avg (the series of the code) and Min/Max/Cou as series of their own
+    assert stored(stores, MN, "w00000", Period.MINUTE)[0]["value"] == 17.5
+    assert stored(stores, MN, "w00000-Cou", Period.MINUTE)[0]["value"] == 10.5
+    assert stored(stores, MN, "w00000-Max", Period.MINUTE)[0]["value"] == 20.1
+    # the hour upload came in two sub-packets; both parts were reassembled and stored
+    assert stored(stores, MN, "w00000", Period.HOUR)[0]["value"] == 17.5
+    assert stored(stores, MN, "w01018", Period.HOUR)[0]["value"] == 40.1
+    assert stores.registry.site(MN)["kind"] == "source-outlet"
+
+
+def test_stream_framing_over_tcp(stores: Stores) -> None:
+    Devices(stores.registry.engine).add("DEV1", "pw1")
+
+    def upload(second: int, value: float) -> bytes:
+        return build_packet(
+            "2011", "DEV1", pw="pw1", ack=True, qn=f"20240101000000{second:03d}",
+            cp=[("DataTime", f"20240101000{second:03d}"[:14].ljust(14, "0")),
+                ("a21026-Rtd", str(value)), ("a21026-Flag", "N")],
+        )  # fmt: skip
+
+    packets = [upload(i, 10.0 + i) for i in range(1, 6)]
+    byte_by_byte = [bytes([b]) for b in packets[0]]
+    several = packets[1] + packets[2]
+    junk = b"garbage\r\n" + packets[3] + b"\x00\x01 noise" + packets[4]
+    truncated = build_packet("2011", "DEV1", pw="pw1", cp={"DataTime": "20240101001000"})[:40]
+
+    async def scenario(gateway: Hj212Gateway) -> list[Any]:
+        answers = await exchange(gateway.port, byte_by_byte[:30])  # connection drops mid-packet
+        answers += await exchange(gateway.port, [*byte_by_byte, several, junk, truncated])
+        return answers
+
+    answers = run_gateway(stores, scenario)
+    assert sorted(a.qn for a in answers) == [f"20240101000000{i:03d}" for i in range(1, 6)]
+    values = [r["value"] for r in stored(stores, "DEV1", "a21026", Period.REALTIME)]
+    assert sorted(values) == [11.0, 12.0, 13.0, 14.0, 15.0]
+    reasons = [r["reason"] for r in stores.provenance.quarantined(channel="hj212")]
+    assert sum("outside any packet" in r for r in reasons) == 2, reasons  # two runs of junk
+    assert sum("stream ended" in r for r in reasons) == 2  # the dropped and the cut packet
+
+
+def test_refusals_are_quarantined_and_never_acknowledged(stores: Stores) -> None:
+    devices = Devices(stores.registry.engine)
+    devices.add("GOOD", "secret", st="31")
+    devices.add("MODBUS", "secret", crc_dialect="modbus")
+    cp = {"DataTime": "20240101000000", "a21026-Rtd": "5"}
+    wrong_pw = build_packet("2011", "GOOD", pw="guess", st="31", ack=True, cp=cp)
+    wrong_st = build_packet("2011", "GOOD", pw="secret", st="32", ack=True, cp=cp)
+    stranger = build_packet("2011", "STRANGER", pw="x", ack=True, cp=cp)
+    modbus = build_packet("2011", "MODBUS", pw="secret", ack=True, cp=cp, crc_dialect="modbus")
+    modbus_as_good = build_packet("2011", "GOOD", pw="secret", st="31", ack=True, cp=cp,
+                                  crc_dialect="modbus")  # fmt: skip
+
+    async def scenario(gateway: Hj212Gateway) -> list[list[Any]]:
+        out = []
+        for payload in (wrong_pw, wrong_st, stranger, modbus_as_good, modbus):
+            out.append(await exchange(gateway.port, payload))
+        return out
+
+    answers = run_gateway(stores, scenario)
+    assert [len(a) for a in answers] == [0, 0, 0, 0, 1]  # only the configured dialect passes
+    reasons = [r["reason"] for r in stores.provenance.quarantined(channel="hj212")]
+    assert any("wrong password" in r for r in reasons)
+    assert any("ST=32 but device GOOD is registered with ST=31" in r for r in reasons)
+    assert any("unknown device MN STRANGER" in r for r in reasons)
+    assert any("CRC" in r for r in reasons)
+    rows = stores.provenance.quarantined(channel="hj212")
+    assert all(r["raw_bytes"] and r["source"].startswith("127.0.0.1:") for r in rows)
+    assert stored(stores, "GOOD", "a21026", Period.REALTIME) == []
+    assert len(stored(stores, "MODBUS", "a21026", Period.REALTIME)) == 1
+
+
+def test_unknown_devices_can_wait_for_approval(embedded_stores: Stores) -> None:
+    stores = embedded_stores
+    packet = build_packet("2011", "NEWONE", pw="pw", ack=True,
+                          cp={"DataTime": "20240101000000", "a21026-Rtd": "5"})  # fmt: skip
+
+    async def scenario(gateway: Hj212Gateway) -> list[Any]:
+        return await exchange(gateway.port, packet)
+
+    assert run_gateway(stores, scenario, accept_unknown=True) == []
+    devices = Devices(stores.registry.engine)
+    assert devices.get("NEWONE").status == "pending"
+    devices.approve("NEWONE")
+    assert len(run_gateway(stores, scenario)) == 1
+
+
+def test_duplicates_unknown_codes_2005_codes_and_flags(stores: Stores) -> None:
+    Devices(stores.registry.engine).add("D", "pw")
+    data = {"DataTime": "20240301120000", "a21026-Rtd": "12.5", "a21026-Flag": "N",
+            "a21002-Rtd": "40", "a21002-Flag": "D", "z99999-Rtd": "3.3"}  # fmt: skip
+    first = build_packet("2011", "D", pw="pw", ack=True, qn="20240301120000001", cp=data)
+    resend = build_packet("2011", "D", pw="pw", ack=True, qn="20240301120000002", cp=data,
+                          version="2025", rf=True)  # fmt: skip
+    legacy = build_packet("2011", "D", pw="pw", version="2005", include_flag=False, st="31",
+                          cp={"DataTime": "20240301120100", "02-Rtd": "7.5"})  # fmt: skip
+
+    async def scenario(gateway: Hj212Gateway) -> list[Any]:
+        return await exchange(gateway.port, first + resend + legacy)
+
+    answers = run_gateway(stores, scenario)
+    assert len(answers) == 3  # the resend is answered too: it is stored (nothing new)
+    (so2,) = stored(stores, "D", "a21026", Period.REALTIME)[:1]
+    assert so2["value"] == 12.5
+    assert len(stored(stores, "D", "a21026", Period.REALTIME)) == 2  # 2017 + translated 2005 "02"
+    (nox,) = stored(stores, "D", "a21002", Period.REALTIME)
+    assert nox["flag"] == "D" and nox["qc"] & QC.DEVICE_FLAG
+    (unknown,) = stored(stores, "D", "z99999", Period.REALTIME)
+    assert unknown["value"] == 3.3 and unknown["qc"] & QC.UNKNOWN_CODE
+    assert stores.registry.parameter("z99999")["domain"] == "unknown"
+
+
+def test_sm4_encrypted_device(embedded_stores: Stores) -> None:
+    stores = embedded_stores
+    Devices(stores.registry.engine).add("SECURE", "pw", sm4_key=KEY)
+    packet = build_packet("2011", "SECURE", pw="pw", ack=True, version="2025",
+                          sm4_key=bytes.fromhex(KEY),
+                          cp={"DataTime": "20260101000000", "a21026-Rtd": "1.5"})  # fmt: skip
+
+    async def scenario(gateway: Hj212Gateway) -> list[Any]:
+        return await exchange(gateway.port, packet)
+
+    assert len(run_gateway(stores, scenario)) == 1
+    assert stored(stores, "SECURE", "a21026", Period.REALTIME)[0]["value"] == 1.5
+
+
+def test_idle_connections_are_closed_and_activity_recorded(embedded_stores: Stores) -> None:
+    stores = embedded_stores
+    Devices(stores.registry.engine).add("IDLE", "pw")
+    packet = build_packet("2011", "IDLE", pw="pw", ack=True,
+                          cp={"DataTime": "20240101000000", "a21026-Rtd": "1"})  # fmt: skip
+
+    async def scenario(gateway: Hj212Gateway) -> float:
+        reader, writer = await asyncio.open_connection("127.0.0.1", gateway.port)
+        writer.write(packet)
+        started = asyncio.get_running_loop().time()
+        while await reader.read(1024):
+            pass  # the answer, then EOF when the gateway closes the idle connection
+        elapsed = asyncio.get_running_loop().time() - started
+        writer.close()
+        await writer.wait_closed()
+        return elapsed
+
+    closed_after = run_gateway(stores, scenario, idle_timeout=0.5)
+    assert 0.4 < closed_after < 5
+    row = Devices(stores.registry.engine).rows()[0]
+    assert row["packets_total"] == 1 and row["packets_day"] == 1
+    assert row["last_seen"] is not None and (datetime.now(UTC) - row["last_seen"]).seconds < 60
+
+
+@pytest.mark.parametrize("count", [50])
+def test_many_concurrent_devices(embedded_stores: Stores, count: int) -> None:
+    from ecodata.ingest.hj212_load import devices_for, run_load
+
+    stores = embedded_stores
+    devices = Devices(stores.registry.engine)
+    specs = devices_for(count)
+    for spec in specs:
+        devices.add(spec.mn, spec.password)
+
+    async def scenario(gateway: Hj212Gateway) -> Any:
+        return await run_load("127.0.0.1", gateway.port, specs, rate=5, duration=2)
+
+    report = run_gateway(stores, scenario)
+    assert report.sent == count * 10 and report.acknowledged == report.sent
+    assert report.failed == 0
