@@ -45,7 +45,7 @@ def build_month(shared: Path, folder: Path, days: int) -> list[Path]:
         original = real[(day - 1) % len(real)].stem.split("_")[-1]
         stamp = f"201901{day:02d}" if day <= 31 else f"201902{day - 31:02d}"
         body = body.replace(f"\n{original},", f"\n{stamp},")
-        body = (stamp + body[len(original):]) if body.startswith(original) else body
+        body = (stamp + body[len(original) :]) if body.startswith(original) else body
         path = folder / f"china_sites_{stamp}.csv"
         path.write_text(f"{header}\n{body}", encoding="utf-8")
         out.append(path)
@@ -58,7 +58,9 @@ def count_values(files: list[Path]) -> int:
     total = 0
     for path in files:
         table = pacsv.read_csv(path)
-        total += sum(table.num_rows - table.column(i).null_count for i in range(3, table.num_columns))
+        total += sum(
+            table.num_rows - table.column(i).null_count for i in range(3, table.num_columns)
+        )
     return total
 
 

@@ -67,7 +67,7 @@ def test_bad_rows_go_to_quarantine_with_line_and_reason(
     lines = source.read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
     header.append("9999X")  # a station nobody knows
-    rows = [line.split(",") + ["5"] for line in lines[1:]]
+    rows = [[*line.split(","), "5"] for line in lines[1:]]
     rows[0][3] = "abc"  # line 2: not a number (1001A, AQI)
     rows[3][4] = "-7"  # line 5: negative concentration (1002A, PM10)
     rows[10][0] = "20190231"  # line 12: impossible date

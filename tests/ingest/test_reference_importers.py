@@ -14,7 +14,9 @@ def _rows(path: Path) -> int:
         return sum(1 for _ in csv.reader(fh)) - 1
 
 
-def test_divisions_then_stations_link_and_flag(load: Loader, stores: Stores, shared_data: Path) -> None:
+def test_divisions_then_stations_link_and_flag(
+    load: Loader, stores: Stores, shared_data: Path
+) -> None:
     regions = shared_data / "regions" / "divisions"
     files = [regions / n for n in ("province.csv", "city.csv", "area.csv")]
     summary = load("divisions", *files)
@@ -30,7 +32,9 @@ def test_divisions_then_stations_link_and_flag(load: Loader, stores: Stores, sha
     assert beijing["longitude"] is not None and 115 < beijing["longitude"] < 118
 
     air = shared_data / "air"
-    stations = load("stations", air / "national_stations_2020.csv", air / "national_stations_2024.csv")
+    stations = load(
+        "stations", air / "national_stations_2020.csv", air / "national_stations_2024.csv"
+    )
     assert stations.counts.read == _rows(air / "national_stations_2020.csv") + _rows(
         air / "national_stations_2024.csv"
     )
@@ -43,7 +47,7 @@ def test_divisions_then_stations_link_and_flag(load: Loader, stores: Stores, sha
     closed = stores.registry.site("1013A")  # 市监测中心(停运150702) in Tianjin
     assert closed["status"] == "closed" and closed["attributes"]["closed_on"] == "2015-07-02"
     assert closed["division_code"] == "120000"
-    yiwu = [s for s in stores.registry.sites(city="义乌")]
+    yiwu = list(stores.registry.sites(city="义乌"))
     assert yiwu and all(s["division_code"] == "330782" for s in yiwu)
     again = load("stations", air / "national_stations_2024.csv")
     assert again.counts.stored == 0 and again.counts.duplicate == again.counts.read

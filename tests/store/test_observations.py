@@ -65,9 +65,7 @@ def test_repeated_keys_within_one_batch_count_as_duplicates(stores: Stores) -> N
 
 def test_null_keys_are_refused(stores: Stores) -> None:
     sid = _series(stores)
-    bad = _batch(sid, 2).set_column(
-        0, "series_id", pa.array([sid, None], pa.int32())
-    )
+    bad = _batch(sid, 2).set_column(0, "series_id", pa.array([sid, None], pa.int32()))
     with pytest.raises(InputError, match="null series_id"):
         stores.observations.write(bad)
 
