@@ -1,4 +1,4 @@
-"""Copy the third-party web assets the UI needs from node_modules into the package (not committed)."""
+"""Copy the third-party web assets the UI needs from node_modules into the package."""
 
 from __future__ import annotations
 
