@@ -281,9 +281,7 @@ def data_layout(
             known = _is_known(code)
         else:
             code, known = _resolve(original, packet.st)
-        out.append(
-            LayoutItem(value_index, flags.get(original, -1), code, original, field, known)
-        )
+        out.append(LayoutItem(value_index, flags.get(original, -1), code, original, field, known))
     return tuple(out)
 
 
