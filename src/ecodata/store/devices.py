@@ -158,29 +158,41 @@ class Devices:
         return rows
 
     def record(self, activity: Mapping[str, Activity], day: date) -> None:
-        """Add accumulated counters (one statement per device; called every few seconds)."""
+        """Add accumulated counters of many devices in one statement (called every few seconds)."""
         if not activity:
             return
         t = schema.devices
+        same_day = t.c.counter_day == sa.bindparam("day")
+        stmt = (
+            t.update()
+            .where(t.c.mn == sa.bindparam("device"))
+            .values(
+                packets_total=t.c.packets_total + sa.bindparam("packets"),
+                rejected_total=t.c.rejected_total + sa.bindparam("rejected"),
+                packets_day=sa.case(
+                    (same_day, t.c.packets_day + sa.bindparam("packets")),
+                    else_=sa.bindparam("packets"),
+                ),
+                rejected_day=sa.case(
+                    (same_day, t.c.rejected_day + sa.bindparam("rejected")),
+                    else_=sa.bindparam("rejected"),
+                ),
+                counter_day=sa.bindparam("day"),
+                last_seen=sa.func.coalesce(sa.bindparam("seen", type_=t.c.last_seen.type),
+                                           t.c.last_seen),
+                last_peer=sa.case((sa.bindparam("peer") == "", t.c.last_peer),
+                                  else_=sa.bindparam("peer")),
+                last_version=sa.case((sa.bindparam("version") == "", t.c.last_version),
+                                     else_=sa.bindparam("version")),
+            )
+        )  # fmt: skip
+        rows = [
+            {"device": mn, "packets": act.packets, "rejected": act.rejected, "day": day,
+             "seen": act.last_seen, "peer": act.peer[:100], "version": act.version}
+            for mn, act in activity.items()
+        ]  # fmt: skip
         with self.engine.begin() as conn:
-            for mn, act in activity.items():
-                same_day = t.c.counter_day == day
-                values: dict[str, Any] = {
-                    "packets_total": t.c.packets_total + act.packets,
-                    "rejected_total": t.c.rejected_total + act.rejected,
-                    "packets_day": sa.case(
-                        (same_day, t.c.packets_day + act.packets), else_=act.packets
-                    ),
-                    "rejected_day": sa.case(
-                        (same_day, t.c.rejected_day + act.rejected), else_=act.rejected
-                    ),
-                    "counter_day": day,
-                }
-                if act.last_seen is not None:
-                    values.update(last_seen=act.last_seen, last_peer=act.peer[:100])
-                if act.version:
-                    values["last_version"] = act.version
-                conn.execute(t.update().where(t.c.mn == mn).values(**values))
+            conn.execute(stmt, rows)
 
 
 def _info(row: Mapping[str, Any]) -> DeviceInfo:
