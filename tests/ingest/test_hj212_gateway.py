@@ -245,7 +245,7 @@ def test_idle_connections_are_closed_and_activity_recorded(embedded_stores: Stor
 
     closed_after = run_gateway(stores, scenario, idle_timeout=0.5)
     assert 0.4 < closed_after < 5
-    row = Devices(stores.registry.engine).rows()[0]
+    row = Devices(stores.registry.engine, stores.settings.tz).rows()[0]
     assert row["packets_total"] == 1 and row["packets_day"] == 1
     assert row["last_seen"] is not None and (datetime.now(UTC) - row["last_seen"]).seconds < 60
 

@@ -60,7 +60,7 @@ def device_add(
 def device_list(context: Context, status: str | None, as_json: bool) -> None:
     """Devices with their status, last contact and packet counters."""
     settings = context.settings
-    rows = Devices(context.registry_engine()).rows(status=status)
+    rows = Devices(context.registry_engine(), settings.tz).rows(status=status)
     for row in rows:
         row["online"] = _online(row, settings.hj212.online_window)
     if as_json:

@@ -18,6 +18,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from math import isfinite
 from typing import Any
 
 import pyarrow as pa
@@ -51,7 +52,6 @@ log = logging.getLogger(__name__)
 _MN = re.compile(rb"MN=([^;&]{1,64});")
 _DEVICE_TTL = 30.0  # seconds a device record is trusted from the cache
 _UNKNOWN_TTL = 3.0  # seconds an unknown MN stays unknown before the registry is asked again
-_MAX_IN_FLIGHT = 2000  # packets of one connection waiting for their commit
 _READ = 65536
 
 
@@ -86,7 +86,7 @@ class Hj212Gateway:
     def __init__(self, stores: Stores, settings: Hj212Settings) -> None:
         self.stores = stores
         self.settings = settings
-        self.devices = Devices(stores.registry.engine)
+        self.devices = Devices(stores.registry.engine, stores.settings.tz)
         self.commit = GroupCommit(
             stores,
             max_rows=settings.batch_max,
@@ -97,13 +97,16 @@ class Hj212Gateway:
         self._device_cache: dict[str, tuple[DeviceInfo | None, float]] = {}
         self._series: dict[tuple[str, str, int], int] = {}
         self._plans: dict[tuple[str, str | None, int, tuple[str, ...]], tuple[PlanItem, ...]] = {}
-        self._qc: dict[tuple[str | None, bool, str], int] = {}
+        #: (flag text, known code, version) → (stored flag, QC bits)
+        self._flags: dict[tuple[str | None, bool, str], tuple[str | None, int]] = {}
         self._passwords: dict[tuple[str, str | None], bool] = {}
         self._activity: dict[str, Counters] = {}
         self._rejects: list[Rejected] = []
         self._server: asyncio.Server | None = None
         self._housekeeping: asyncio.Task[None] | None = None
         self._connections: set[asyncio.Task[Any]] = set()
+        self._last_read: dict[asyncio.Task[Any], float] = {}
+        self._idle: asyncio.Task[None] | None = None
 
     # -- life cycle --------------------------------------------------------------------------
 
@@ -117,6 +120,7 @@ class Hj212Gateway:
             backlog=4096,
         )
         self._housekeeping = asyncio.create_task(self._flush_loop(), name="hj212-housekeeping")
+        self._idle = asyncio.create_task(self._close_idle(), name="hj212-idle")
         return self._server
 
     @property
@@ -131,45 +135,36 @@ class Hj212Gateway:
                 task.cancel()
             await asyncio.gather(*self._connections, return_exceptions=True)
             await self._server.wait_closed()
-        if self._housekeeping is not None:
-            self._housekeeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._housekeeping
+        for background in (self._housekeeping, self._idle):
+            if background is not None:
+                background.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await background
         await self.commit.stop()
         await asyncio.get_running_loop().run_in_executor(None, self._flush)
 
     # -- one connection ----------------------------------------------------------------------
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """One data logger. Whatever arrived is decoded, checked and stored in one group commit,
+        then answered; meanwhile the next packets wait in the socket buffer, so a busy logger's
+        packets are naturally taken in batches."""
         task = asyncio.current_task()
         assert task is not None
         self._connections.add(task)
         peer = _peer(writer)
         self.stats.connections += 1
+        self._last_read[task] = time.monotonic()
         decoder: StreamDecoder | None = None
-        answers: asyncio.Queue[asyncio.Task[bytes | None] | None] = asyncio.Queue()
-        slots = asyncio.Semaphore(_MAX_IN_FLIGHT)
         assembler = SubpacketAssembler(timeout=self.settings.idle_timeout)
-        replier = asyncio.create_task(self._reply_in_order(writer, answers, slots))
-
         waiting: dict[tuple[str, str, str, int], list[Packet]] = {}
-
-        async def handle(events: list[Packet | Hj212Error]) -> None:
-            if events:
-                await slots.acquire()
-                task = self._handle(events, peer, assembler, waiting)
-                await answers.put(asyncio.create_task(task))
-
         buffered = b""
         try:
             while True:
-                try:
-                    data = await asyncio.wait_for(reader.read(_READ), self.settings.idle_timeout)
-                except TimeoutError:
-                    log.info("closing idle HJ 212 connection from %s", peer)
-                    break
+                data = await reader.read(_READ)
                 if not data:
                     break
+                self._last_read[task] = time.monotonic()
                 if decoder is None:
                     buffered += data
                     found = _MN.search(buffered)
@@ -177,15 +172,19 @@ class Hj212Gateway:
                         continue
                     decoder = await self._decoder_for(found.group(1) if found else None, peer)
                     data, buffered = buffered, b""
-                await handle(decoder.feed(data))
-        except (ConnectionError, asyncio.IncompleteReadError):
+                answer = await self._handle(decoder.feed(data), peer, assembler, waiting)
+                if answer:
+                    writer.write(answer)
+                    if writer.transport.get_write_buffer_size() > 1 << 20:
+                        await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
             if decoder is None and buffered:  # the connection ended before any MN was seen
                 decoder = await self._decoder_for(None, peer)
-                await handle(decoder.feed(buffered))
+                await self._handle(decoder.feed(buffered), peer, assembler, waiting)
             if decoder is not None:
-                await handle(decoder.close())
+                await self._handle(decoder.close(), peer, assembler, waiting)
             for group in assembler.expire(float("inf")):
                 for part in group.parts:
                     self._reject_packet(
@@ -194,37 +193,22 @@ class Hj212Gateway:
                         f"sub-packet {part.pno} of {part.pnum} of a group that never completed "
                         f"({group.reason}; the connection closed before the other parts came)",
                     )
-            await answers.put(None)
-            with contextlib.suppress(Exception):
-                await replier
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
             self._connections.discard(task)
+            self._last_read.pop(task, None)
 
-    async def _reply_in_order(
-        self,
-        writer: asyncio.StreamWriter,
-        answers: asyncio.Queue[asyncio.Task[bytes | None] | None],
-        slots: asyncio.Semaphore,
-    ) -> None:
-        """Send answers in packet order, each after its packet's data are committed."""
+    async def _close_idle(self) -> None:
+        """Close connections silent for longer than the idle timeout (one timer for all)."""
+        timeout = self.settings.idle_timeout
         while True:
-            task = await answers.get()
-            if task is None:
-                return
-            try:
-                answer = await task
-            except Exception:
-                answer = None  # _handle logs and quarantines; nothing is acknowledged
-            finally:
-                slots.release()
-            if answer and not writer.is_closing():
-                writer.write(answer)
-                self.stats.acknowledged += 1
-                if writer.transport.get_write_buffer_size() > 1 << 20:
-                    with contextlib.suppress(ConnectionError):
-                        await writer.drain()
+            await asyncio.sleep(min(timeout / 4, 5.0))
+            now = time.monotonic()
+            for task, last in list(self._last_read.items()):
+                if now - last > timeout and not task.done():
+                    log.info("closing an HJ 212 connection idle for %.0f s", now - last)
+                    task.cancel()
 
     async def _decoder_for(self, mn: bytes | None, peer: str) -> StreamDecoder:
         info = await self._device(mn.decode("ascii", "replace")) if mn else None
@@ -364,14 +348,25 @@ class Hj212Gateway:
             )
         at = epoch_us(parse_data_time(data_time))
         version = packet.version.value
-        qc_of = self._qc
+        flags = self._flags
         rows: list[Row] = []
+        append = rows.append
         for value_index, flag_index, series, known in plan:
             flag = fields[flag_index] if flag_index >= 0 else None
-            qc = qc_of.get((flag, known, version))
-            if qc is None:
-                qc = qc_of[(flag, known, version)] = qc_bits(flag_is_valid(flag, version), known)
-            rows.append((series, at, reading_value(fields[value_index]), storable_flag(flag), qc))
+            meaning = flags.get((flag, known, version))
+            if meaning is None:
+                qc = qc_bits(flag_is_valid(flag, version), known)
+                meaning = flags[(flag, known, version)] = (storable_flag(flag), qc)
+            raw = fields[value_index]
+            value: float | None
+            try:
+                number = float(raw)
+            except ValueError:
+                value = None
+            else:
+                # NaN, ±inf, 1_000: read as records() reads them
+                value = number if isfinite(number) and "_" not in raw else reading_value(raw)
+            append((series, at, value, meaning[0], meaning[1]))
         return rows
 
     async def _plan(self, site: str, packet: Packet, period: int) -> tuple[PlanItem, ...]:
@@ -480,7 +475,7 @@ class Hj212Gateway:
             if rejects:
                 self.stores.provenance.quarantine(rejects, channel="hj212")
             if activity:
-                today = datetime.now(UTC).astimezone(self.stores.settings.tz).date()
+                today = datetime.now(self.devices.tz).date()
                 self.devices.record(
                     {
                         mn: Activity(c.packets, c.rejected, c.last_seen, c.peer, c.version)

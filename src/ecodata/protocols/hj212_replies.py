@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ecodata.protocols.hj212_build import assemble_frame
 from ecodata.protocols.hj212_codes import COMMANDS
-from ecodata.protocols.hj212_crc import CrcDialect
+from ecodata.protocols.hj212_crc import CrcDialect, crc16, format_crc
 from ecodata.protocols.hj212_packet import Packet, Version
 
 __all__ = [
@@ -33,6 +33,8 @@ _ANSWERS = frozenset({"9011", "9012", "9013", "9014"})
 
 
 def _answer(packet: Packet, cn: str, area: str) -> bytes:
+    if not area and packet.crc_dialect is CrcDialect.STANDARD:
+        return _plain_answer(packet, cn)
     header: list[tuple[str, str]] = []
     if packet.qn is not None:
         header.append(("QN", packet.qn))
@@ -44,6 +46,21 @@ def _answer(packet: Packet, cn: str, area: str) -> bytes:
     if packet.flag is not None:
         header.append(("Flag", str(packet.flag & 0xFC)))
     return assemble_frame(header, area, encoding=packet.encoding, dialect=packet.crc_dialect)
+
+
+def _plain_answer(packet: Packet, cn: str) -> bytes:
+    """The common answer (empty data area, standard CRC) without re-checking the echoed fields,
+    which come from a packet the parser accepted; same bytes as :func:`assemble_frame`."""
+    text = (
+        ("" if packet.qn is None else f"QN={packet.qn};")
+        + f"ST=91;CN={cn};"
+        + ("" if packet.pw is None else f"PW={packet.pw};")
+        + f"MN={packet.mn};"
+        + ("" if packet.flag is None else f"Flag={packet.flag & 0xFC};")
+        + "CP=&&&&"
+    )
+    segment = text.encode(packet.encoding)
+    return b"##%04d%s%s\r\n" % (len(segment), segment, format_crc(crc16(segment)))
 
 
 def data_reply(packet: Packet) -> bytes:

@@ -12,7 +12,7 @@ import hmac
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -66,8 +66,9 @@ def check_sm4_key(key: str | None) -> str | None:
 
 
 class Devices:
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, tz: tzinfo = UTC) -> None:
         self.engine = engine
+        self.tz = tz  # the day of the "today" counters (the gateway uses the settings' time zone)
 
     def add(
         self,
@@ -148,7 +149,7 @@ class Devices:
             query = query.where(t.c.status == status)
         with self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
-        today = datetime.now(UTC).date()
+        today = datetime.now(self.tz).date()
         for row in rows:
             row.pop("password_hash")
             row.pop("password_salt")
