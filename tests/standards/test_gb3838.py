@@ -11,7 +11,7 @@ import pytest
 
 from ecodata.errors import InputError
 from ecodata.standards import gb3838
-from ecodata.standards.verification import verify_water_class
+from ecodata.standards.verification import verify_water_class, verify_water_sections
 
 
 @pytest.mark.parametrize(
@@ -162,7 +162,54 @@ def test_published_classes_river_and_lake_rules(water_sample: pd.DataFrame) -> N
     assert either >= 0.98
     assert river.mismatches == {
         "other_tp_rule": 23,
-        "one_class": 29,
+        "on_limit": 4,  # e.g. CODMn exactly 2.00 published as class II
         "ph_not_counted": 7,
-        "unexplained": 6,
+        "one_class": 26,
+        "unexplained": 5,
     }
+
+
+def test_unknown_section_type_is_judged_under_both_rules(water_sample: pd.DataFrame) -> None:
+    result = verify_water_sections(water_sample, [None] * len(water_sample))
+    assert result.by_section_type == {
+        "unknown": {
+            "compared": 2133,
+            "matched_river": 2068,
+            "matched_lake": 880,
+            "matched_either": 2091,
+            "matched_both": 857,
+        }
+    }
+    assert result.overall.matched == 2091
+    assert result.match_rate >= 0.98  # the gate: 98.03 %
+    assert result.overall.mismatches == {
+        "on_limit": 8,
+        "ph_not_counted": 7,
+        "one_class": 23,
+        "unexplained": 4,
+    }
+
+
+def test_known_section_types_use_their_own_rule(water_sample: pd.DataFrame) -> None:
+    types = ["river"] * 1000 + ["lake"] * (len(water_sample) - 1000)
+    result = verify_water_sections(water_sample, types)
+    river = verify_water_class(water_sample.iloc[:1000], water_body="river")
+    lake = verify_water_class(water_sample.iloc[1000:], water_body="lake")
+    assert result.by_section_type["river"] == {
+        "compared": river.compared,
+        "matched": river.matched,
+    }
+    assert result.by_section_type["lake"] == {"compared": lake.compared, "matched": lake.matched}
+    assert result.overall.matched == river.matched + lake.matched
+    with pytest.raises(InputError, match="section types for"):
+        verify_water_sections(water_sample, ["river"])
+
+
+def test_exclusive_limits_and_values_on_a_limit() -> None:
+    values = [2.0, 1.99, 2.01]
+    assert gb3838.classify_array("codmn", values).tolist() == [1, 1, 2]
+    assert gb3838.classify_array("codmn", values, inclusive=False).tolist() == [2, 1, 2]
+    assert gb3838.on_limit_array("codmn", values).tolist() == [True, False, False]
+    assert gb3838.classify_array("do", [7.5], inclusive=False).tolist() == [2]
+    assert gb3838.classify_array("ph", [9.0, 6.0], inclusive=False).tolist() == [6, 6]
+    assert gb3838.on_limit_array("tp", [0.05, 0.025], "lake").tolist() == [True, True]

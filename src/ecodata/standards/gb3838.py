@@ -325,30 +325,59 @@ def evaluate(
 
 
 def classify_array(
-    key: str, values: npt.ArrayLike, water_body: WaterBody | str = "river"
+    key: str,
+    values: npt.ArrayLike,
+    water_body: WaterBody | str = "river",
+    *,
+    inclusive: bool = True,
 ) -> npt.NDArray[np.int8]:
-    """Vectorised :func:`classify`: class 1–6 per value, 0 where missing (NaN) or invalid (< 0)."""
+    """Vectorised :func:`classify`: class 1–6 per value, 0 where missing (NaN) or invalid (< 0).
+
+    ``inclusive=False`` puts a value equal to a limit in the next worse class (and pH 6 or 9
+    outside the range): the reading of a limit that is *not* the standard's (see
+    :func:`on_limit_array`); it exists to explain published classes, not to evaluate."""
     body = water_body_of(water_body)
     v = np.asarray(values, dtype=np.float64)
     ok = np.isfinite(v) & (v >= 0)
     if key == "ph":
-        inside = (v >= PH_RANGE[0]) & (v <= PH_RANGE[1])
+        low, high = PH_RANGE
+        inside = (v >= low) & (v <= high) if inclusive else (v > low) & (v < high)
         return np.where(ok, np.where(inside, 1, INFERIOR_V), 0).astype(np.int8)
     limits = limits_of(key, body)
     better = _get_item(key).higher_is_better
     out = np.full(v.shape, INFERIOR_V, dtype=np.int8)
     for klass in range(5, 0, -1):
-        meets = v >= limits[klass - 1] if better else v <= limits[klass - 1]
+        limit = limits[klass - 1]
+        if inclusive:
+            meets = v >= limit if better else v <= limit
+        else:
+            meets = v > limit if better else v < limit
         out = np.where(meets, klass, out).astype(np.int8)
     return np.where(ok, out, 0).astype(np.int8)
 
 
+def on_limit_array(
+    key: str, values: npt.ArrayLike, water_body: WaterBody | str = "river"
+) -> npt.NDArray[np.bool_]:
+    """Values exactly equal (to 1e-9) to one of the item's class limits (pH: 6 or 9)."""
+    body = water_body_of(water_body)
+    v = np.asarray(values, dtype=np.float64)
+    limits = PH_RANGE if key == "ph" else limits_of(key, body)
+    hit = np.zeros(v.shape, dtype=bool)
+    for limit in set(limits):
+        hit |= np.abs(v - limit) <= 1e-9
+    return hit
+
+
 def class_arrays(
-    columns: Mapping[str, npt.ArrayLike], water_body: WaterBody | str = "river"
+    columns: Mapping[str, npt.ArrayLike],
+    water_body: WaterBody | str = "river",
+    *,
+    inclusive: bool = True,
 ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8]]:
     """Single-factor class per row over the given item columns: (class 0–6, number of items
     missing); class 0 when no item has a value."""
-    per_item = [classify_array(k, v, water_body) for k, v in columns.items()]
+    per_item = [classify_array(k, v, water_body, inclusive=inclusive) for k, v in columns.items()]
     if not per_item:
         raise InputError("no item columns given")
     stack = np.vstack(per_item)

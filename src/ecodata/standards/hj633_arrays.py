@@ -332,6 +332,9 @@ def aqi_arrays(
     if times is None:
         raise InputError("give the HJ 633 version or the time of every row (times=…)")
     versions = editions_for_times(EDITIONS, times)
+    distinct = np.unique(versions)
+    if distinct.size == 1:  # one edition for every row: no split and scatter
+        return _one_version(arrays, n, version=str(distinct[0]), **options)
     parts = {
         v: _one_version(
             {k: a[versions == v] for k, a in arrays.items()},
@@ -339,7 +342,7 @@ def aqi_arrays(
             version=v,
             **options,
         )
-        for v in np.unique(versions)
+        for v in distinct
     }
     return _scatter(parts, versions, n)
 

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
-from ecodata.errors import ConfigError
+from ecodata.errors import ConfigError, NotFoundError
+from ecodata.store import derived
+from ecodata.store.derived import CellQuery, DerivedQuery
 from ecodata.store.observations import (
     CONFLICT_SCHEMA,
     STATS_SCHEMA,
@@ -170,6 +174,112 @@ class DuckDBObservations:
     def count(self) -> int:
         rows = self._cursor().execute("SELECT count(*) FROM observations").fetchall()
         return int(rows[0][0])
+
+    # -- grid reads and derived tables (see store/derived.py) --------------------------------
+
+    def cells(self, query: CellQuery) -> pa.Table:
+        """Observations as (series_id, slot, value, valid), the slot computed in the database."""
+        if not query.series_ids:
+            return derived.empty_cells()
+        valid = derived.VALID_SQL
+        column = "" if query.valid_only else f", {valid} AS valid"
+        condition = f"AND {valid}" if query.valid_only else ""
+        sql = f"""SELECT series_id,
+                         ((epoch_us(time) - epoch_us($start)) // $step)::INTEGER AS slot,
+                         value{column}
+                  FROM observations SEMI JOIN wanted_series USING (series_id)
+                  WHERE time >= $start AND time < $end AND value IS NOT NULL {condition}"""
+        params = {"start": query.start, "end": query.end, "step": query.step_us}
+        wanted = pa.table({"series_id": pa.array([int(i) for i in query.series_ids], pa.int32())})
+        cursor = self._cursor()
+        cursor.register("wanted_series", wanted)
+        try:
+            table: pa.Table = cursor.sql(sql, params=params).to_arrow_table()
+        finally:
+            cursor.unregister("wanted_series")
+        if query.valid_only:  # every row is valid: the column is added here, not computed
+            table = table.append_column("valid", pa.array(np.ones(table.num_rows, dtype=bool)))
+        return table.cast(derived.CELL_SCHEMA)
+
+    def write_derived(
+        self,
+        name: str,
+        table: pa.Table,
+        *,
+        key: Sequence[str],
+        replace: DerivedQuery | None = None,
+    ) -> int:
+        """Store rows of a derived table, replacing rows with the same key (and first every row
+        ``replace`` selects). Creates the table, or adds new columns, as needed."""
+        target = derived.table_name(name)
+        batch = derived.prepare(table, key)
+        columns = ", ".join(batch.column_names)
+        with self._write_lock:
+            con = self._con
+            con.register("incoming_derived", batch)
+            try:
+                con.execute("BEGIN TRANSACTION")
+                con.execute(derived.create_sql(target, batch.schema, key, "duckdb"))
+                existing = {
+                    r[0]
+                    for r in con.execute(
+                        "SELECT column_name FROM duckdb_columns() WHERE table_name = $t",
+                        {"t": target},
+                    ).fetchall()
+                }
+                for f in batch.schema:
+                    if f.name not in existing:
+                        kind = derived.sql_type(f.type, "duckdb")
+                        con.execute(f"ALTER TABLE {target} ADD COLUMN {f.name} {kind}")
+                if replace is not None:
+                    params: dict[str, Any] = {}
+                    where = derived.where_sql(replace, "duckdb", params)
+                    con.execute(f"DELETE FROM {target} WHERE {where}", params)
+                match = " AND ".join(f"{target}.{k} = i.{k}" for k in key)
+                con.execute(f"DELETE FROM {target} USING incoming_derived i WHERE {match}")
+                con.execute(
+                    f"INSERT INTO {target} ({columns}) SELECT {columns} FROM incoming_derived"
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            finally:
+                con.unregister("incoming_derived")
+        return int(batch.num_rows)
+
+    def read_derived(self, name: str, query: DerivedQuery) -> pa.Table:
+        """Rows of a derived table; :class:`NotFoundError` if nothing was ever written to it."""
+        target = derived.table_name(name)
+        sql, params = derived.select_sql(target, query, "duckdb")
+        found = self._cursor().execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = $t", {"t": target}
+        )
+        if not found.fetchall()[0][0]:
+            raise NotFoundError(f"derived table {name!r} does not exist")
+        result: pa.Table = self._cursor().sql(sql, params=params).to_arrow_table()
+        return result
+
+    # -- removal and direct connections (the SensorThings API, see ecodata.sensorthings) --------
+
+    def delete(self, series_ids: Sequence[int], *, time: datetime | None = None) -> int:
+        """Remove every observation of ``series_ids`` (or only the one at ``time``); the count."""
+        if not series_ids:
+            return 0
+        sql = "DELETE FROM observations WHERE series_id IN (SELECT unnest($ids))"
+        params: dict[str, Any] = {"ids": [int(i) for i in series_ids]}
+        if time is not None:
+            sql += " AND time = $time"
+            params["time"] = time
+        with self._write_lock:
+            rows = self._con.execute(sql, params).fetchall()
+        return int(rows[0][0]) if rows else 0
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A new connection to this database (in UTC) for readers that build their own SQL."""
+        cursor = self._con.cursor()
+        cursor.execute("SET TimeZone='UTC'")
+        return cursor
 
     def close(self) -> None:
         self._con.close()

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from ecodata.errors import InputError
 from ecodata.model import OBSERVATION_SCHEMA
+from ecodata.store.derived import CellQuery, DerivedQuery
 
 #: Columns of a conflict table: the incoming record plus what is stored under its key.
 CONFLICT_SCHEMA = OBSERVATION_SCHEMA.append(pa.field("stored_value", pa.float64())).append(
@@ -76,6 +77,21 @@ class ObservationStore(Protocol):
     def sql(self, query: str, params: dict[str, Any] | None = None) -> pa.Table: ...
 
     def count(self) -> int: ...
+
+    def cells(self, query: CellQuery) -> pa.Table: ...
+
+    def write_derived(
+        self,
+        name: str,
+        table: pa.Table,
+        *,
+        key: Sequence[str],
+        replace: DerivedQuery | None = None,
+    ) -> int: ...
+
+    def read_derived(self, name: str, query: DerivedQuery) -> pa.Table: ...
+
+    def delete(self, series_ids: Sequence[int], *, time: datetime | None = None) -> int: ...
 
     def close(self) -> None: ...
 

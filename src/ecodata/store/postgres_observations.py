@@ -7,6 +7,7 @@ into a temporary table followed by ``INSERT … ON CONFLICT DO NOTHING``.
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
@@ -15,8 +16,13 @@ from typing import Any
 import numpy as np
 import psycopg
 import pyarrow as pa
+import pyarrow.csv as pacsv
+from psycopg import sql as pgsql
 
+from ecodata.errors import NotFoundError
 from ecodata.model import OBSERVATION_SCHEMA
+from ecodata.store import derived
+from ecodata.store.derived import CellQuery, DerivedQuery
 from ecodata.store.dialects import libpq_url
 from ecodata.store.observations import (
     CONFLICT_SCHEMA,
@@ -187,6 +193,112 @@ class PostgresObservations:
         row = self._reader().execute("SELECT count(*) FROM observations").fetchone()
         return int(row[0]) if row else 0
 
+    # -- grid reads and derived tables (see store/derived.py) --------------------------------
+
+    def cells(self, query: CellQuery) -> pa.Table:
+        """Observations as (series_id, slot, value, valid), the slot computed in the database and
+        the rows streamed with binary COPY (no Python object per row)."""
+        if not query.series_ids:
+            return derived.empty_cells()
+        valid = derived.VALID_SQL
+        statement = pgsql.SQL(
+            "COPY (SELECT series_id, floor(extract(epoch FROM (time - {start})) * 1000000 / {step})"
+            "::integer, value, " + valid + " FROM observations WHERE time >= {start} AND "
+            "time < {end} AND value IS NOT NULL AND series_id = ANY({ids})"
+            + (f" AND {valid}" if query.valid_only else "")
+            + ") TO STDOUT (FORMAT binary)"
+        ).format(
+            start=pgsql.Literal(query.start),
+            end=pgsql.Literal(query.end),
+            step=pgsql.Literal(query.step_us),
+            ids=pgsql.Literal([int(i) for i in query.series_ids]),
+        )
+        chunks: list[bytes] = []
+        with self._reader().cursor() as cur, cur.copy(statement) as copy:
+            for block in copy:
+                chunks.append(bytes(block))
+        return _cells_from_binary(b"".join(chunks))
+
+    def write_derived(
+        self,
+        name: str,
+        table: pa.Table,
+        *,
+        key: Sequence[str],
+        replace: DerivedQuery | None = None,
+    ) -> int:
+        """Store rows of a derived table, replacing rows with the same key (and first every row
+        ``replace`` selects). Creates the table, or adds new columns, as needed."""
+        target = derived.table_name(name)
+        batch = derived.prepare(table, key)
+        names = batch.column_names
+        types = [derived.sql_type(f.type, "postgresql") for f in batch.schema]
+        columns = ", ".join(names)
+        with self._write_lock, self._writer.transaction(), self._writer.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(2122635)")
+            cur.execute(derived.create_sql(target, batch.schema, key, "postgresql"))
+            cur.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s",
+                (target,),
+            )
+            existing = {r[0] for r in cur.fetchall()}
+            for column, kind in zip(names, types, strict=True):
+                if column not in existing:
+                    cur.execute(f"ALTER TABLE {target} ADD COLUMN {column} {kind}")
+            if replace is not None:
+                params: dict[str, Any] = {}
+                where = derived.where_sql(replace, "postgresql", params)
+                cur.execute(f"DELETE FROM {target} WHERE {where}", params)
+            cur.execute(
+                f"CREATE TEMP TABLE incoming_derived ON COMMIT DROP AS "
+                f"SELECT {columns} FROM {target} WITH NO DATA"
+            )
+            # CSV written by Arrow in C++: NULL is an empty field, an empty text is ""
+            payload = io.BytesIO()
+            pacsv.write_csv(batch, payload, pacsv.WriteOptions(include_header=False))
+            with cur.copy(f"COPY incoming_derived ({columns}) FROM STDIN (FORMAT csv)") as copy:
+                view = payload.getbuffer()
+                for start in range(0, len(view), _COPY_CHUNK):
+                    copy.write(view[start : start + _COPY_CHUNK])
+                del view
+            match = " AND ".join(f"t.{k} = i.{k}" for k in key)
+            cur.execute(f"DELETE FROM {target} t USING incoming_derived i WHERE {match}")
+            cur.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM incoming_derived")
+        return int(batch.num_rows)
+
+    def read_derived(self, name: str, query: DerivedQuery) -> pa.Table:
+        """Rows of a derived table; :class:`NotFoundError` if nothing was ever written to it."""
+        target = derived.table_name(name)
+        sql, params = derived.select_sql(target, query, "postgresql")
+        conn = self._reader()
+        described = conn.execute(
+            """SELECT column_name, data_type FROM information_schema.columns
+               WHERE table_name = %s ORDER BY ordinal_position""",
+            (target,),
+        ).fetchall()
+        if not described:
+            raise NotFoundError(f"derived table {name!r} does not exist")
+        schema = pa.schema(
+            [pa.field(column, derived.PG_ARROW_TYPES[kind]) for column, kind in described]
+        )
+        rows = conn.execute(sql, params).fetchall()
+        return _rows_to_table(rows, schema)
+
+    # -- removal (the SensorThings API, see ecodata.sensorthings) -------------------------------
+
+    def delete(self, series_ids: Sequence[int], *, time: datetime | None = None) -> int:
+        """Remove every observation of ``series_ids`` (or only the one at ``time``); the count."""
+        if not series_ids:
+            return 0
+        sql = "DELETE FROM observations WHERE series_id = ANY(%s)"
+        params: list[Any] = [[int(i) for i in series_ids]]
+        if time is not None:
+            sql += " AND time = %s"
+            params.append(time)
+        with self._write_lock, self._writer.transaction(), self._writer.cursor() as cur:
+            cur.execute(sql, params)
+            return int(cur.rowcount)
+
     def close(self) -> None:
         self._writer.close()
         with self._write_lock:
@@ -266,6 +378,30 @@ def binary_copy_payload(batch: pa.Table) -> bytes:
             parts.append(out.tobytes())
     parts.append(_BINARY_TRAILER)
     return b"".join(parts)
+
+
+#: One tuple of a cell read in binary COPY: field count, then (length, value) per column.
+_CELL_TUPLE = np.dtype(
+    [("n", ">i2"), ("l1", ">i4"), ("sid", ">i4"), ("l2", ">i4"), ("slot", ">i4"),
+     ("l3", ">i4"), ("value", ">f8"), ("l4", ">i4"), ("valid", "u1")]
+)  # fmt: skip
+
+
+def _cells_from_binary(payload: bytes) -> pa.Table:
+    """Parse the binary COPY output of a cell read (fixed-width tuples: no column is NULL)."""
+    body = payload[len(_BINARY_HEADER) : len(payload) - len(_BINARY_TRAILER)]
+    if not body:
+        return derived.empty_cells()
+    rows = np.frombuffer(body, dtype=_CELL_TUPLE)
+    return pa.table(
+        {
+            "series_id": pa.array(rows["sid"].astype(np.int32)),
+            "slot": pa.array(rows["slot"].astype(np.int32)),
+            "value": pa.array(rows["value"].astype(np.float64)),
+            "valid": pa.array(rows["valid"].astype(bool)),
+        },
+        schema=derived.CELL_SCHEMA,
+    )
 
 
 def _rows_to_table(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
