@@ -69,6 +69,46 @@ class WarningSettings(BaseModel):
     extreme: float = Field(500, description="Daily AQI at or above which red applies at once.")
 
 
+class WebSettings(BaseModel):
+    """The web UI served beside the API."""
+
+    regions_dir: Path = Field(
+        Path("../shared/data/regions"),
+        description="Folder with the region boundaries for the maps (geojson/china_provinces.json "
+        "and geojson/province_cities/<adcode>.json); read at run time, never copied.",
+    )
+    default_language: Literal["zh-CN", "en"] = Field(
+        "zh-CN", description="Language of the web UI when neither ?lang=, cookie nor browser asks."
+    )
+
+
+class StaSettings(BaseModel):
+    """The OGC SensorThings API 1.1 at /sta/v1.1 and its MQTT extension."""
+
+    mqtt_url: str | None = Field(
+        None,
+        pattern=r"^mqtts?://[^/:]+(:\d+)?/?$",
+        description="MQTT broker of the SensorThings MQTT extension (mqtt://host:1883); "
+        "unset = the extension is off.",
+    )
+    mqtt_qos: int = Field(1, ge=0, le=2, description="QoS of published and subscribed messages.")
+    mqtt_username: str | None = Field(None, description="User name at the MQTT broker.")
+    mqtt_password: SecretStr | None = Field(None, description="Password at the MQTT broker.")
+    public_url: str | None = Field(
+        None,
+        description="Service root as clients reach it (for links in MQTT messages); default "
+        "http://<api.host>:<api.port>/sta/v1.1.",
+    )
+    default_top: int = Field(100, ge=1, description="Page size when a request gives no $top.")
+    max_top: int = Field(10_000, ge=1, description="Largest $top a client may ask for.")
+    check_interval: float = Field(
+        1.0,
+        ge=0,
+        description="Seconds between checks whether the registry changed outside the API "
+        "(imports); the read tables are then rebuilt.",
+    )
+
+
 class Settings(BaseSettings):
     """The effective configuration of one ecodata installation."""
 
@@ -100,6 +140,8 @@ class Settings(BaseSettings):
     hj212: Hj212Settings = Hj212Settings()
     security: SecuritySettings = SecuritySettings()
     warning: WarningSettings = WarningSettings()
+    web: WebSettings = WebSettings()
+    sta: StaSettings = StaSettings()
 
     @field_validator("database_url")
     @classmethod

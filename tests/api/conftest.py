@@ -26,6 +26,7 @@ def free_port() -> int:
 
 class LiveServer:
     def __init__(self, stores: Stores) -> None:
+        self.stores = stores
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app = create_app(stores.settings, stores)

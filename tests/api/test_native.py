@@ -70,10 +70,24 @@ def test_errors_are_json_with_a_message(beijing_server: LiveServer) -> None:
         assert unknown.status_code == 404
 
 
-def test_import_runs_are_listed(beijing_server: LiveServer) -> None:
+def test_import_runs_and_quarantine_are_for_operators(beijing_server: LiveServer) -> None:
+    from ecodata.security import accounts
+    from ecodata.security.principal import operator
+    from ecodata.security.roles import Role
+
+    engine = beijing_server.stores.registry.engine
+    accounts.add_user(engine, operator(), "steward1", Role.STEWARD, "correct horse battery")
+    accounts.add_user(engine, operator(), "analyst1", Role.ANALYST, "correct horse battery")
+    steward, _ = accounts.create_key(engine, operator(), "steward1")
+    analyst, _ = accounts.create_key(engine, operator(), "analyst1")
     with beijing_server.client() as http:
-        runs = http.get("/api/v1/import-runs").json()["results"]
+        for path in ("/api/v1/import-runs", "/api/v1/quarantine"):
+            assert http.get(path).status_code == 401
+            refused = http.get(path, headers={"X-API-Key": analyst})
+            assert refused.status_code == 403 and "steward" in refused.json()["error"]["message"]
+        auth = {"Authorization": f"Bearer {steward}"}
+        runs = http.get("/api/v1/import-runs", headers=auth).json()["results"]
         assert runs[0]["kind"] == "beijing-multisite" and runs[0]["stored"] > 400_000
-        one = http.get(f"/api/v1/import-runs/{runs[0]['id']}").json()
+        one = http.get(f"/api/v1/import-runs/{runs[0]['id']}", headers=auth).json()
         assert one["sha256"] == runs[0]["sha256"]
-        assert http.get("/api/v1/quarantine").json()["count"] == 0
+        assert http.get("/api/v1/quarantine", headers=auth).json()["count"] == 0

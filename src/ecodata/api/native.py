@@ -7,12 +7,17 @@ import io
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from ecodata import __version__
+from ecodata.api.auth import principal_of
 from ecodata.model import Period
+from ecodata.security.access import audit_reads, restriction_for
+from ecodata.security.guard import require
+from ecodata.security.principal import Principal
+from ecodata.security.roles import STEWARDS
 from ecodata.settings import Settings
 from ecodata.store.queries import (
     ObservationFilter,
@@ -23,6 +28,9 @@ from ecodata.store.queries import (
 from ecodata.store.stores import Stores
 
 router = APIRouter(prefix="/api/v1", tags=["native"])
+
+#: Largest id a client may send (the registry's integer columns are 32-bit on PostgreSQL).
+MAX_ID = 2**31 - 1
 
 
 def stores_of(request: Request) -> Stores:
@@ -192,11 +200,13 @@ def list_parameters(
     responses={
         200: {"content": {"text/csv": {}}, "description": "JSON page, or CSV with format=csv"},
         400: {"description": "Bad filter"},
+        401: {"description": "Invalid credentials"},
         404: {"description": "Unknown site or parameter"},
     },
 )
 def list_observations(
     request: Request,
+    caller: Annotated[Principal, Depends(principal_of)],
     site: Annotated[list[str] | None, Query(description="Site code(s).")] = None,
     parameter: Annotated[
         list[str] | None, Query(description="Parameter code(s) or base names (e.g. o3).")
@@ -212,8 +222,12 @@ def list_observations(
     cursor: Annotated[str | None, Query(description="Cursor from the previous page.")] = None,
     format: Annotated[Literal["json", "csv"], Query(description="Response format.")] = "json",
 ) -> Response:
-    """Observations ordered by series and time, keyset-paged (follow `next`)."""
+    """Observations ordered by series and time, keyset-paged (follow `next`).
+
+    Only the datasets the caller may read are queried (docs/security.md)."""
     settings = settings_of(request)
+    engine = stores_of(request).registry.engine
+    restriction = restriction_for(engine, caller)
     size = min(limit or settings.api.page_size, settings.api.max_page_size)
     flt = ObservationFilter(
         sites=site,
@@ -222,8 +236,11 @@ def list_observations(
         start=_aware(start, settings, "start"),
         end=_aware(end, settings, "end"),
         valid_only=valid_only,
+        datasets=restriction.dataset_ids,
     )
     page = observation_page(stores_of(request), flt, limit=size, cursor=cursor)
+    audit_reads(engine, caller, restriction, page.datasets, "data.read",
+                {"endpoint": "observations", "rows": page.table.num_rows})  # fmt: skip
     next_url = None
     if page.next_cursor:
         next_url = str(request.url.include_query_params(cursor=page.next_cursor))
@@ -258,31 +275,49 @@ def _csv(table: Any, settings: Settings, next_url: str | None) -> Response:
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-@router.get("/import-runs", response_model=ImportRunList)
+def operator_of(request: Request, caller: Annotated[Principal, Depends(principal_of)]) -> Principal:
+    """Import provenance and the quarantine (raw rejected records, which may come from
+    restricted sources) are for administrators and data stewards."""
+    require(stores_of(request).registry.engine, caller, STEWARDS, "read operations data")
+    return caller
+
+
+Operator = Annotated[Principal, Depends(operator_of)]
+
+
+@router.get("/import-runs", response_model=ImportRunList, responses={401: {}, 403: {}})
 def list_import_runs(
     request: Request,
+    _caller: Operator,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before: Annotated[int | None, Query(description="Runs with a smaller id (paging).")] = None,
+    before: Annotated[
+        int | None, Query(ge=0, le=MAX_ID, description="Runs with a smaller id (paging).")
+    ] = None,
 ) -> dict[str, Any]:
     """Import runs, newest first: who imported which file when, and the counts."""
     rows = stores_of(request).provenance.runs(limit=limit, before_id=before)
     return {"results": rows, "count": len(rows)}
 
 
-@router.get("/import-runs/{run_id}", response_model=ImportRun)
-def get_import_run(request: Request, run_id: int) -> dict[str, Any]:
+@router.get("/import-runs/{run_id}", response_model=ImportRun, responses={401: {}, 403: {}})
+def get_import_run(
+    request: Request, _caller: Operator, run_id: Annotated[int, Path(ge=0, le=MAX_ID)]
+) -> dict[str, Any]:
     """One import run."""
     return stores_of(request).provenance.run(run_id)
 
 
-@router.get("/quarantine", response_model=QuarantineList)
+@router.get("/quarantine", response_model=QuarantineList, responses={401: {}, 403: {}})
 def list_quarantine(
     request: Request,
+    _caller: Operator,
     channel: Annotated[Literal["import", "hj212", "api"] | None, Query()] = None,
-    run: Annotated[int | None, Query(description="Import run id.")] = None,
+    run: Annotated[int | None, Query(ge=0, le=MAX_ID, description="Import run id.")] = None,
     site: Annotated[str | None, Query(description="Site code.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    after: Annotated[int | None, Query(description="Continue after this id.")] = None,
+    after: Annotated[
+        int | None, Query(ge=0, le=MAX_ID, description="Continue after this id.")
+    ] = None,
 ) -> dict[str, Any]:
     """Rejected records with source, position, raw content and reason (oldest first)."""
     rows = stores_of(request).provenance.quarantined(

@@ -24,9 +24,12 @@ Nothing here touches a database. The pieces, in the order a request handler uses
 ``model`` is an :class:`EntityModel` (see :mod:`ecodata.protocols.odata_model`) describing, per
 entity set, the SQLAlchemy selectable, the STA properties (:class:`Scalar`, :class:`Json`,
 :class:`Interval`, :class:`Point`) and the navigation properties (:func:`to_one`, :func:`to_many`,
-:func:`many_to_many`). Lower-level entry points: :func:`parse_filter`, :func:`compile_filter`,
-:func:`compile_orderby` with :class:`Ordering` (``order_by()``, ``columns()``, ``after(values)``),
-:func:`encode_token` / :func:`decode_token`.
+:func:`many_to_many`). An entity set whose id is computed (observations: series and time) names
+the columns that order like it (``order_key``, the paging tie-breaker) and an index-friendly
+``key_filter``; ``compile_expand(…, lookahead=True)`` reads one extra row per parent to tell
+whether an expanded collection goes on. Lower-level entry points: :func:`parse_filter`,
+:func:`compile_filter`, :func:`compile_orderby` with :class:`Ordering` (``order_by()``,
+``columns()``, ``after(values)``), :func:`encode_token` / :func:`decode_token`.
 
 Every malformed or unsupported request raises :class:`ODataError` (an ``InputError``: answer HTTP
 400) naming the option, the 0-based offset in its value and what was expected.

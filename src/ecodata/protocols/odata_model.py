@@ -9,11 +9,11 @@ alias of it, so the compiler can alias every table (a path may visit the same ta
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-from sqlalchemy import ColumnElement, FromClause, and_
+from sqlalchemy import ColumnElement, FromClause, and_, literal
 
 from ecodata.protocols.odata_ast import ODataError
 
@@ -75,6 +75,7 @@ class Point:
 
 Property: TypeAlias = Scalar | Json | Interval | Point
 JoinBuilder: TypeAlias = Callable[[FromClause, FromClause], ColumnElement[bool]]
+KeyFilter: TypeAlias = Callable[[FromClause, Sequence[Any]], ColumnElement[bool]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,9 @@ class Navigation:
     join: JoinBuilder
     through: FromClause | None = None
     through_join: JoinBuilder | None = None
+    #: For a to-many navigation without link table: the target's column holding the source's
+    #: key. Lets ``/Datastreams(5)/Observations`` compile to ``datastream_id = 5`` (index-friendly).
+    foreign_key: str | None = None
 
     def hop(
         self, source: FromClause, target: FromClause
@@ -110,7 +114,12 @@ def to_one(target: str, foreign_key: str, primary_key: str = "id") -> Navigation
 
 def to_many(target: str, foreign_key: str, primary_key: str = "id") -> Navigation:
     """Target rows hold ``foreign_key`` → ``source.primary_key`` (e.g. Thing → Datastreams)."""
-    return Navigation(target, True, lambda s, t: t.c[foreign_key] == s.c[primary_key])
+    return Navigation(
+        target,
+        True,
+        lambda s, t: t.c[foreign_key] == s.c[primary_key],
+        foreign_key=foreign_key if primary_key == "id" else None,
+    )
 
 
 def many_to_many(
@@ -134,8 +143,13 @@ def many_to_many(
 @dataclass(frozen=True, slots=True)
 class EntitySet:
     """One entity set: ``name`` (``Things``), its ``entity`` name (``Thing``), the selectable, the
-    id
-    column and the properties and navigation properties by their STA names."""
+    id column and the properties and navigation properties by their STA names.
+
+    When the id is computed from other columns (an expression no index serves), ``order_key``
+    names columns whose ascending order equals the id's order — they replace the id as the paging
+    tie-breaker — and ``key_filter(table, ids)`` builds an index-friendly condition selecting
+    entities by id.
+    """
 
     name: str
     entity: str
@@ -144,6 +158,15 @@ class EntitySet:
     navigation: Mapping[str, Navigation] = field(default_factory=dict)
     id: ColumnRef = "id"
     id_type: ValueType = ValueType.INTEGER
+    order_key: tuple[ColumnRef, ...] = ()
+    key_filter: KeyFilter | None = None
+
+    def ids_condition(self, table: FromClause, ids: Sequence[Any]) -> ColumnElement[bool]:
+        """``id IN ids`` for entities of this set read from ``table`` (an alias of its
+        selectable)."""
+        if self.key_filter is not None:
+            return self.key_filter(table, ids)
+        return column(self.id, table).in_([literal(i) for i in ids])
 
     def property(self, name: str) -> Property | None:
         if name == "id":

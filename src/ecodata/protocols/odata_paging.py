@@ -25,7 +25,7 @@ from sqlalchemy import and_, false, literal, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement, Label
 from sqlalchemy.sql.selectable import FromClause
 
-from ecodata.protocols.odata_ast import ODataError, OrderBy
+from ecodata.protocols.odata_ast import ODataError, OrderBy, Path
 from ecodata.protocols.odata_model import EntityModel, EntitySet, column
 from ecodata.protocols.odata_sql import Compiler
 from ecodata.protocols.odata_values import (
@@ -128,9 +128,11 @@ def compile_orderby(
     keys: list[OrderKey] = []
     for item in orderby:
         keys.extend(_keys(compiler, item))
-    id_expr = column(entity.id, compiler.root.alias)
-    if not any(k.expr is id_expr or _same_column(k.expr, id_expr) for k in keys):
-        keys.append(OrderKey(id_expr, False, False))
+    alias = compiler.root.alias
+    ties = [column(ref, alias) for ref in entity.order_key] or [column(entity.id, alias)]
+    for tie in ties:
+        if not any(k.expr is tie or _same_column(k.expr, tie) for k in keys):
+            keys.append(OrderKey(tie, False, False))
     digest = hashlib.sha256(f"{entity.name}|{orderby!r}".encode()).hexdigest()[:16]
     return Ordering(tuple(keys), digest)
 
@@ -144,6 +146,13 @@ def _nullable(expr: ColumnElement[Any]) -> bool:
 
 
 def _keys(compiler: Compiler, item: OrderBy) -> list[OrderKey]:
+    entity = compiler.root.entity
+    if entity.order_key and isinstance(item.expr, Path) and item.expr.segments == ("id",):
+        # a computed id orders like its key columns, which indexes serve
+        return [
+            OrderKey(column(ref, compiler.root.alias), item.descending, False)
+            for ref in entity.order_key
+        ]
     with compiler.hops(item.expr) as hops:
         value = compiler.value(item.expr)
         if isinstance(value, IntervalRef):

@@ -38,6 +38,8 @@ class PathTarget:
 
 
 def _key_condition(entity: EntitySet, table: FromClause, key: int | str) -> ColumnElement[bool]:
+    if entity.key_filter is not None:
+        return entity.key_filter(table, [key])
     return column(entity.id, table) == literal(key)
 
 
@@ -64,7 +66,16 @@ def resolve_path(model: EntityModel, path: ResourcePath) -> PathTarget:
     conditions: list[ColumnElement[bool]] = []
     if last.key is not None:
         conditions.append(_key_condition(target, target.table, last.key))
-    if len(chain) > 1:
+    first_nav = chain[0].navigation[path.segments[1].name] if len(chain) == 2 else None
+    if (
+        first_nav is not None
+        and first_nav.foreign_key is not None
+        and first.key is not None
+        and chain[0].key_filter is None
+    ):
+        # /Datastreams(5)/Observations: the key itself is the foreign key (no join, index-friendly)
+        conditions.append(target.table.c[first_nav.foreign_key] == literal(first.key))
+    elif len(chain) > 1:
         aliases = [entity.table.alias() for entity in chain[:-1]]
         tables: list[FromClause] = [*aliases, target.table]
         froms: list[FromClause] = []
@@ -181,10 +192,12 @@ def compile_expand(
     default_top: int = DEFAULT_TOP,
     max_top: int = MAX_TOP,
     now: datetime | None = None,
+    lookahead: bool = False,
 ) -> ExpandQuery:
     """The ``$expand`` of one navigation property for a page of parents (18-088 §9.3.2.1), with the
     expand's own ``$filter``/``$orderby``/``$skip``/``$top`` applied *per parent* (a window over
-    ``ROW_NUMBER()``), in one statement instead of one per parent."""
+    ``ROW_NUMBER()``), in one statement instead of one per parent. With ``lookahead`` one more
+    row per parent is read, telling whether the expanded collection goes on."""
     source = model.entity_set(parent) if isinstance(parent, str) else parent
     nav = source.navigation.get(expand.name)
     if nav is None:
@@ -198,7 +211,7 @@ def compile_expand(
     parent_alias = source.table.alias()
     extra, link = nav.hop(parent_alias, target.table)
     parent_id = column(source.id, parent_alias)
-    conditions = [link, parent_id.in_([literal(i) for i in parent_ids])]
+    conditions = [link, source.ids_condition(parent_alias, parent_ids)]
     if options.filter is not None:
         conditions.append(compile_filter(model, target, options.filter, now=now))
     ordering = compile_orderby(model, target, options.orderby)
@@ -224,7 +237,7 @@ def compile_expand(
     ranked = base.add_columns(row_number).where(*conditions).subquery()
     statement = (
         select(*(c for c in ranked.c if c.key != "_rn"))
-        .where(ranked.c["_rn"] > skip, ranked.c["_rn"] <= skip + top)
+        .where(ranked.c["_rn"] > skip, ranked.c["_rn"] <= skip + top + int(lookahead))
         .order_by(ranked.c["_parent"], ranked.c["_rn"])
     )
     return ExpandQuery(statement, count, target, True)

@@ -26,6 +26,46 @@ class Migration:
     apply: Callable[[sa.Connection], None] | None = field(default=None)
 
 
+def _catalog_and_security(conn: sa.Connection) -> None:
+    """Make the audit log append-only, seed the catalog and file the existing series."""
+    from ecodata.catalog.seed import DATASETS, DEPARTMENTS, dataset_uuid
+    from ecodata.store import membership
+
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            sa.text(
+                """CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
+                   BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$ LANGUAGE plpgsql"""
+            )
+        )
+        conn.execute(
+            sa.text(
+                "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
+                "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+                "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()"
+            )
+        )
+    else:
+        for verb in ("UPDATE", "DELETE"):
+            conn.execute(
+                sa.text(
+                    f"CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
+                    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+                )
+            )
+    now = datetime.now(UTC)
+    conn.execute(schema.departments.insert(), [{**d, "created_at": now} for d in DEPARTMENTS])
+    rows = [{**d, "uuid": dataset_uuid(d["name"]), "created_at": now, "modified_at": now}
+            for d in DATASETS]  # fmt: skip
+    conn.execute(schema.datasets.insert(), rows)
+    membership.assign(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1,
@@ -33,6 +73,22 @@ MIGRATIONS: list[Migration] = [
         ("divisions", "providers", "sites", "parameters", "series", "import_runs", "quarantine"),
     ),
     Migration(20, "HJ 212 gateway: device registry", ("devices",)),
+    Migration(
+        30,
+        "catalog and security: departments, datasets, dataset membership, users, API keys, "
+        "sharing requests, append-only audit log",
+        (
+            "departments",
+            "datasets",
+            "dataset_series",
+            "users",
+            "api_keys",
+            "sharing_requests",
+            "audit_log",
+        ),
+        _catalog_and_security,
+    ),
+    Migration(36, "SensorThings API metadata", ("sta_objects", "sta_links", "sta_overrides")),
 ]
 
 

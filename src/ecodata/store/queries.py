@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
@@ -30,12 +30,16 @@ class ObservationFilter:
     end: datetime | None = None
     valid_only: bool = False
     published: bool | None = None
+    #: Readable datasets (``Restriction.dataset_ids`` of :mod:`ecodata.security.access`); the
+    #: series query itself is limited to them. ``None``: no restriction.
+    datasets: Collection[int] | None = None
 
 
 @dataclass(frozen=True)
 class Page:
     table: pa.Table  # OUTPUT_COLUMNS
     next_cursor: str | None
+    datasets: frozenset[int] = frozenset()  # datasets the rows of this page came from
 
 
 def encode_cursor(series_id: int, time: datetime) -> str:
@@ -57,7 +61,11 @@ def observation_page(
 ) -> Page:
     """One page of observations ordered by series then time; ``next_cursor`` continues it."""
     series = stores.registry.find_series(
-        sites=flt.sites, parameters=flt.parameters, period=flt.period, published=flt.published
+        sites=flt.sites,
+        parameters=flt.parameters,
+        period=flt.period,
+        published=flt.published,
+        datasets=flt.datasets,
     )
     if flt.sites is not None and not series:
         known = stores.registry.site_ids(flt.sites)
@@ -86,7 +94,9 @@ def observation_page(
         table = table.slice(0, limit)
         last = table.slice(limit - 1, 1).to_pylist()[0]
         next_cursor = encode_cursor(last["series_id"], last["time"])
-    return Page(attach_codes(table, series), next_cursor)
+    read_ids = set(table.column("series_id").to_pylist())
+    touched = frozenset(s["dataset_id"] for s in series if s["id"] in read_ids and s["dataset_id"])
+    return Page(attach_codes(table, series), next_cursor, touched)
 
 
 def attach_codes(table: pa.Table, series: Sequence[dict[str, Any]]) -> pa.Table:

@@ -6,7 +6,7 @@ SQLite file in the data directory by default, PostgreSQL when ``database_url`` i
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from ecodata.errors import NotFoundError
 from ecodata.model import Period
-from ecodata.store import schema
+from ecodata.store import membership, schema
 from ecodata.store.dialects import insert_series, sqlalchemy_url, update_series_stats, upsert
 
 SeriesKey = tuple[int, int, int]  # (site_id, parameter_id, period)
@@ -239,6 +239,10 @@ class Registry:
             with self.engine.begin() as conn:
                 insert_series(conn, sorted(missing))
             self._load_series({k[0] for k in missing})
+            with self._lock:
+                created = [self._series[k] for k in missing]
+            with self.engine.begin() as conn:
+                membership.assign(conn, created)  # file the new series in the catalog
         with self._lock:
             return {k: self._series[k] for k in wanted}
 
@@ -304,9 +308,15 @@ class Registry:
         parameters: Sequence[str] | None = None,
         period: Period | None = None,
         published: bool | None = None,
+        datasets: Collection[int] | None = None,
+        series_ids: Collection[int] | None = None,
     ) -> list[dict[str, Any]]:
-        """Series matching site codes, parameter codes (or their base) and period."""
-        s, site, p = schema.series, schema.sites, schema.parameters
+        """Series matching site codes, parameter codes (or their base) and period.
+
+        ``datasets`` limits them to series of those datasets (the readable datasets of a
+        principal, see :mod:`ecodata.security.access`), applied in the SQL itself.
+        """
+        s, site, p, m = schema.series, schema.sites, schema.parameters, schema.dataset_series
         query = (
             sa.select(
                 s.c.id,
@@ -319,11 +329,17 @@ class Registry:
                 p.c.unit,
                 p.c.domain,
                 p.c.published,
+                m.c.dataset_id,
             )
             .join(site, site.c.id == s.c.site_id)
             .join(p, p.c.id == s.c.parameter_id)
+            .outerjoin(m, m.c.series_id == s.c.id)
             .order_by(s.c.id)
         )
+        if datasets is not None:
+            query = query.where(m.c.dataset_id.in_(sorted(datasets)))
+        if series_ids is not None:
+            query = query.where(s.c.id.in_(sorted(series_ids)))
         if sites is not None:
             query = query.where(site.c.code.in_(list(sites)))
         if parameters is not None:

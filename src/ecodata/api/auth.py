@@ -1,0 +1,145 @@
+"""Who is calling: FastAPI dependencies that resolve the :class:`Principal` of a request, and
+the rate limit of anonymous requests.
+
+Interfaces call :func:`resolve` (or use the dependencies :func:`principal_of`,
+:func:`ckan_principal_of`, :func:`sta_principal_of`):
+
+* ``Authorization: Bearer <login token or API key>`` and ``X-API-Key: <key>`` everywhere;
+* HTTP Basic (user, password) on ``/sta`` (``basic=True``), as frost-sta-client sends it;
+* CKAN's bare ``Authorization: <key>`` and ``X-CKAN-API-Key`` on the CKAN actions (``ckan=True``).
+
+Bad credentials are refused (401), never treated as anonymous.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from ecodata.security import accounts, tokens
+from ecodata.security.credentials import Credentials, Scheme, from_headers
+from ecodata.security.principal import Principal, anonymous
+from ecodata.security.ratelimit import RateLimiter
+from ecodata.settings import Settings
+from ecodata.store.stores import Stores
+
+_BASIC_CACHE_SECONDS = 60.0
+
+
+class _BasicCache:
+    """Verified (user, password) pairs for a minute: Argon2 costs tens of milliseconds, and
+    frost-sta-client sends the password with every request."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, key: str) -> Principal | None:
+        with self._lock:
+            found = self._seen.get(key)
+        if found is None or time.monotonic() - found[0] > _BASIC_CACHE_SECONDS:
+            return None
+        return found[1]
+
+    def put(self, key: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._seen) > 10_000:
+                self._seen.clear()
+            self._seen[key] = (time.monotonic(), principal)
+
+
+_BASIC = _BasicCache()
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def authenticate(stores: Stores, settings: Settings, credentials: Credentials) -> Principal:
+    """The principal the credentials prove; :class:`AuthError` if they prove nothing."""
+    engine = stores.registry.engine
+    if credentials.scheme is Scheme.KEY:
+        return accounts.principal_for_key(engine, credentials.secret)
+    if credentials.scheme is Scheme.TOKEN:
+        claims = tokens.verify(credentials.secret, settings.secret())
+        return accounts.principal_for_user(engine, claims.subject, "token")
+    key = hashlib.sha256(f"{credentials.user}\0{credentials.secret}".encode()).hexdigest()
+    cached = _BASIC.get(key)
+    if cached is not None:
+        return cached
+    found = accounts.principal_for_password(engine, credentials.user, credentials.secret, "basic")
+    _BASIC.put(key, found)
+    return found
+
+
+def resolve(request: Request, *, basic: bool = False, ckan: bool = False) -> Principal:
+    """The principal of ``request`` (anonymous without credentials)."""
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    credentials = from_headers(headers, basic=basic, ckan=ckan)
+    client = client_address(request)
+    if credentials is None:
+        principal = anonymous(client)
+    else:
+        stores: Stores = request.app.state.stores
+        settings: Settings = request.app.state.settings
+        principal = authenticate(stores, settings, credentials).at(client)
+    request.state.principal = principal
+    return principal
+
+
+def principal_of(request: Request) -> Principal:
+    """Dependency: the caller of a native (``/api/v1``) endpoint."""
+    return resolve(request)
+
+
+def ckan_principal_of(request: Request) -> Principal:
+    """Dependency: the caller of a CKAN action (also CKAN's key headers)."""
+    return resolve(request, ckan=True)
+
+
+def sta_principal_of(request: Request) -> Principal:
+    """Dependency: the caller of the SensorThings API (also HTTP Basic)."""
+    return resolve(request, basic=True)
+
+
+_CREDENTIAL_HEADERS = (b"authorization", b"x-api-key", b"x-ckan-api-key")
+
+
+#: The open-data interfaces whose anonymous use is limited; the web pages and their assets are not
+#: (one page view loads dozens of files).
+RATE_LIMITED_PREFIXES = ("/api/", "/sta/", "/catalog.", "/dataset/")
+
+
+def install_rate_limit(app: FastAPI, settings: Settings) -> None:
+    """Limit API requests without credentials to ``security.anonymous_rate`` a minute per
+    address (429 with ``Retry-After``; every limited response carries ``X-RateLimit-*``)."""
+    limiter = RateLimiter(settings.security.anonymous_rate)
+
+    @app.middleware("http")
+    async def anonymous_rate_limit(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        path = request.scope["path"]
+        if not path.startswith(RATE_LIMITED_PREFIXES) or any(
+            h in _CREDENTIAL_HEADERS for h, _ in request.scope["headers"]
+        ):
+            return await call_next(request)  # web pages and their assets, or a known client
+        verdict = limiter.hit(client_address(request))
+        if not verdict.allowed:
+            message = (
+                f"anonymous requests are limited to {verdict.limit} a minute; retry in "
+                f"{verdict.reset} s or send an API key"
+            )
+            body = {"error": {"code": "rate_limited", "message": message}}
+            return JSONResponse(body, 429, headers=verdict.headers())
+        response = await call_next(request)
+        response.headers.update(verdict.headers())
+        return response
