@@ -64,7 +64,10 @@ def create_app(settings: Settings, stores: Stores | None = None) -> FastAPI:
     async def ecodata_error(_request: Request, exc: EcodataError) -> JSONResponse:
         for kind, status, code in _STATUS:
             if isinstance(exc, kind):
-                return JSONResponse({"error": {"code": code, "message": str(exc)}}, status)
+                # RFC 9110 §11.6.1: a 401 names the scheme to authenticate with.
+                headers = {"WWW-Authenticate": 'Bearer realm="ecodata"'} if status == 401 else None
+                body = {"error": {"code": code, "message": str(exc)}}
+                return JSONResponse(body, status, headers=headers)
         return JSONResponse({"error": {"code": "error", "message": str(exc)}}, 500)
 
     @app.exception_handler(RequestValidationError)
@@ -76,11 +79,20 @@ def create_app(settings: Settings, stores: Stores | None = None) -> FastAPI:
         }
         return JSONResponse(body, 422)
 
-    from ecodata.api import native
+    from ecodata.api import analysis, native, sensorthings, standards
 
     app.include_router(native.router)
+    app.include_router(sensorthings.router)
+    app.include_router(standards.router)
+    app.include_router(analysis.router)
+    from ecodata.api import opendata
+
+    opendata.mount(app, settings)
     for extend in EXTENSIONS:
         extend(app)
+    from ecodata import web
+
+    app.include_router(web.router)  # the web UI: pages, page data, static files
     return app
 
 

@@ -14,7 +14,8 @@ __all__ = ["Context", "cli", "main"]
 
 
 def _load_commands() -> None:
-    from ecodata.cli import data, hj212, server  # noqa: F401  (registers the commands)
+    from ecodata.cli import analysis as _analysis  # noqa: F401
+    from ecodata.cli import catalog, data, hj212, security, server, standards  # noqa: F401  (registers the commands)
 
 
 def main(argv: list[str] | None = None) -> Any:

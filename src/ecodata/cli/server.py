@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ecodata.cli.app import Context, cli, pass_context
+from ecodata.sensorthings.mqtt_bridge import serve_mqtt
 from ecodata.settings import Settings
 
 
@@ -78,7 +79,7 @@ def run_server(settings: Settings, *, ready_message: str = "") -> None:
 
 
 #: Further services started beside the HTTP server (the HJ 212 gateway registers itself here).
-SERVICES: list = []  # type: ignore[type-arg]
+SERVICES: list = [serve_mqtt]  # type: ignore[type-arg]
 
 
 @cli.command()
@@ -99,10 +100,12 @@ def demo(context: Context, port: int, source: Path, fresh: bool, no_serve: bool)
     from ecodata.demo import load_demo
 
     overrides = dict(context.overrides)
-    overrides.setdefault("data_dir", None)
-    if overrides["data_dir"] is None:
-        overrides["data_dir"] = Path("data/demo")
-    context.overrides = overrides | {"demo": True}
+    if overrides.get("data_dir") is None and "ECODATA_DATA_DIR" not in os.environ:
+        overrides["data_dir"] = Path("data/demo")  # never the default data directory
+    overrides["demo"] = True
+    if "ECODATA_WEB__REGIONS_DIR" not in os.environ:  # maps come from the data folder
+        overrides["web"] = {"regions_dir": source / "regions"}
+    context.overrides = overrides
     context._settings = None
     settings = context.settings
     settings = settings.model_copy(update={"api": settings.api.model_copy(update={"port": port})})
