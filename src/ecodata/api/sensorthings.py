@@ -7,6 +7,8 @@ create-update-delete, batch-request, data-array; with ``sta.mqtt_url`` set also
 create-observations-via-mqtt and receive-updates-via-mqtt. Callers authenticate with a Bearer
 token, an API key or HTTP Basic (frost-sta-client's ``AuthHandler``); reads are limited to the
 catalog datasets the caller may read (inside the SQL), writes need the role admin or steward.
+Every change, refused write and read of non-public data is audited
+(:mod:`ecodata.sensorthings.audit`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ecodata.security.access import restriction_for
 from ecodata.security.guard import require
 from ecodata.security.roles import Role
 from ecodata.sensorthings import batch
+from ecodata.sensorthings.audit import change_recorder, read_recorder
 from ecodata.sensorthings.dispatch import Reply, dispatch, error_reply, parse_body
 from ecodata.sensorthings.reading import RawValue
 from ecodata.sensorthings.service import Access, SensorThings, service_for
@@ -47,7 +50,13 @@ def _access(request: Request, stores: Stores) -> Access:
     def check_write(action: str, target: str) -> None:
         require(engine, principal, WRITE_ROLES, action, target)
 
-    return Access(restriction.dataset_ids, principal.name, check_write)
+    return Access(
+        restriction.dataset_ids,
+        principal.name,
+        check_write,
+        change_recorder(engine, principal),
+        read_recorder(engine, principal, restriction),
+    )
 
 
 def _response(reply: Reply) -> Response:

@@ -5,7 +5,8 @@
   ``v1.1/Datastreams(5)/Observations`` (QoS ``sta.mqtt_qos``, not retained);
 * create-observations-via-mqtt: an Observation published by a client on ``v1.1/Observations``,
   ``v1.1/Datastreams(<id>)/Observations`` or ``v1.1/FeaturesOfInterest(<id>)/Observations`` is
-  created like a POST; one that cannot be stored goes to the quarantine with its reason.
+  created like a POST by the user ``mqtt``; one that cannot be stored goes to the quarantine
+  with its reason. Each batch of messages created together is one ``sta.create`` audit entry.
 
 The bridge subscribes with MQTT 5 *No Local*, so it never reads back what it published itself;
 a message carrying ``@iot.id`` or ``@iot.selfLink`` is a notification (of another ecodata
@@ -27,8 +28,10 @@ from urllib.parse import urlsplit
 import click
 
 from ecodata.errors import ConfigError
+from ecodata.security.principal import Principal
+from ecodata.sensorthings.audit import change_recorder
 from ecodata.sensorthings.events import Event
-from ecodata.sensorthings.service import SensorThings, service_for
+from ecodata.sensorthings.service import Access, SensorThings, service_for
 from ecodata.settings import Settings
 from ecodata.store.provenance import Rejected
 from ecodata.store.stores import Stores
@@ -72,6 +75,10 @@ class MqttBridge:
         self.base = public_url(self.settings)
         self.stores = stores
         self.service: SensorThings = service_for(stores)
+        user = Principal("mqtt", None, via="mqtt", client=f"mqtt://{self.host}:{self.port}")
+        self.access = Access(
+            user=user.name, audit_change=change_recorder(stores.registry.engine, user)
+        )
         self.connected = threading.Event()
         self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=100_000)
         self._unsubscribe: Any = None
@@ -197,7 +204,7 @@ class MqttBridge:
             places.append(index)
         if not requests:
             return results
-        created = self.service.create_from_messages(requests, self.base, user="mqtt")
+        created = self.service.create_from_messages(requests, self.base, self.access)
         for index, result in zip(places, created, strict=True):
             if isinstance(result, str):
                 topic, payload = messages[index]

@@ -4,12 +4,14 @@ keyset ``@iot.nextLink`` paging and ``$resultFormat=dataArray``.
 One function serves every entity set: the entity model decides the SQL, the entity vocabulary the
 JSON. A page is one statement (plus one per expanded navigation, for all parents at once, plus the
 count when asked); a next page continues after the last row's sort keys, never with a deep OFFSET.
+With ``track`` the reader notes the Datastreams and Observations it returns (for the audit of
+reads), from the rows it fetched: one more statement when it returned Observations.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
@@ -28,6 +30,7 @@ from ecodata.protocols.odata import (
     resolve_path,
 )
 from ecodata.protocols.odata_model import column
+from ecodata.sensorthings import tables
 from ecodata.sensorthings.entities import BY_SET, EntityKind
 from ecodata.sensorthings.render import (
     ExpandedCollection,
@@ -49,6 +52,21 @@ class RawValue:
 class Paging:
     default_top: int = 100
     max_top: int = 10_000
+
+
+@dataclass
+class Touched:
+    """The data a read returned: the catalog datasets of its Datastreams and the series of its
+    Observations (their datasets are looked up once, at the end)."""
+
+    datasets: set[int | None] = field(default_factory=set)
+    series: set[int] = field(default_factory=set)
+
+    def note(self, set_name: str, rows: Sequence[Mapping[Any, Any]]) -> None:
+        if set_name == "Datastreams":
+            self.datasets.update(r["dataset_id"] for r in rows)
+        elif set_name == "Observations":
+            self.series.update(int(r["series_id"]) for r in rows)
 
 
 def columns_of(entity: EntitySet, table: sa.FromClause | None = None) -> list[Any]:
@@ -74,11 +92,35 @@ def next_link(base: str, path: str, query: str, token: str) -> str:
 class Reader:
     """Reads one request's worth of entities from the read database."""
 
-    def __init__(self, conn: sa.Connection, model: EntityModel, base: str, paging: Paging) -> None:
+    def __init__(
+        self,
+        conn: sa.Connection,
+        model: EntityModel,
+        base: str,
+        paging: Paging,
+        *,
+        track: bool = False,
+    ) -> None:
         self.conn = conn
         self.model = model
         self.base = base
         self.paging = paging
+        self.touched = Touched() if track else None
+
+    def _note(self, set_name: str, rows: Sequence[Mapping[Any, Any]]) -> None:
+        if self.touched is not None:
+            self.touched.note(set_name, rows)
+
+    def touched_datasets(self) -> set[int | None]:
+        """The catalog datasets of the Datastreams and Observations returned (with ``track``)."""
+        if self.touched is None:
+            return set()
+        found = set(self.touched.datasets)
+        if self.touched.series:
+            d = tables.datastreams
+            query = sa.select(d.c.dataset_id).where(d.c.id.in_(sorted(self.touched.series)))
+            found.update(self.conn.execute(query.distinct()).scalars())
+        return found
 
     def read(
         self, path: ResourcePath, options: QueryOptions, path_text: str, query: str
@@ -93,6 +135,7 @@ class Reader:
             row = self.conn.execute(statement.limit(1)).mappings().first()
             if row is None:
                 raise NotFoundError(f"{path_text} does not exist")
+            self._note(entity.name, [row])
             if target.property:
                 return self._property(kind, row, target.property, target.value, path_text)
             if target.ref:
@@ -128,6 +171,7 @@ class Reader:
             rows = rows[: page.top]
             token = page.next_token(dict(rows[-1]))
             body["@iot.nextLink"] = next_link(self.base, path_text, query, token)
+        self._note(entity.name, rows)
         if target.ref:
             body["value"] = [{"@iot.selfLink": self_link(self.base, kind, r["id"])} for r in rows]
         elif options.result_format == "dataArray":
@@ -208,7 +252,10 @@ class Reader:
             counts: dict[Any, int] = {}
             if query.count is not None:
                 counts = {r[0]: int(r[1]) for r in self.conn.execute(query.count)}
-            unique = list({r["id"]: r for r in rows}.values())
+            top = self.paging.default_top if item.options.top is None else item.options.top
+            shown = _shown(rows, top if query.many else 1)  # without the lookahead rows
+            self._note(target.name, shown)
+            unique = list({r["id"]: r for r in shown}.values())
             nested = self.expand(target, item.options.expand, unique)
             kind = BY_SET[target.name]
             grouped: dict[Any, list[dict[str, Any]]] = {}
@@ -222,7 +269,6 @@ class Reader:
                         expanded=nested.get(r["id"]),
                     )
                 )
-            top = self.paging.default_top if item.options.top is None else item.options.top
             skip = item.options.skip or 0
             parent_kind = BY_SET[entity.name]
             for parent_id in parent_ids:
@@ -242,3 +288,14 @@ class Reader:
                 count = counts.get(parent_id, 0) if query.count is not None else None
                 slot[item.name] = ExpandedCollection(members, count, link)
         return out
+
+
+def _shown(rows: Sequence[Mapping[Any, Any]], limit: int) -> list[Mapping[Any, Any]]:
+    """The expanded rows answered: the first ``limit`` of each parent."""
+    seen: dict[Any, int] = {}
+    out = []
+    for r in rows:
+        seen[r["_parent"]] = seen.get(r["_parent"], 0) + 1
+        if seen[r["_parent"]] <= limit:
+            out.append(r)
+    return out

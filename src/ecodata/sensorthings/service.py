@@ -10,8 +10,11 @@ bridge call (one function per verb, whatever the entity set).
     service.delete("/Things(1)", access)
     links = service.create_observations([...], base, access)      # 18-088 §14.4
 
-``access`` carries the caller's readable catalog datasets (applied inside the SQL) and the
-permission check of writes.
+``access`` carries the caller's readable catalog datasets (applied inside the SQL), the
+permission check of writes and the recorders of the audit log (:mod:`ecodata.sensorthings.audit`):
+every change is audited — a change of entities in its registry transaction, a change of
+observations once the observation store has it — and so is every read that returned data of
+non-public datasets.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from ecodata.protocols.odata import (
     parse_query_string,
     parse_resource_path,
 )
+from ecodata.sensorthings.audit import ChangeAudit, ReadAudit, change_detail
 from ecodata.sensorthings.entities import BY_SET, KINDS
 from ecodata.sensorthings.events import Event, hub_for, topics_for
 from ecodata.sensorthings.ids import observation_id
@@ -61,11 +65,14 @@ WriteCheck = Callable[[str, str], None]
 @dataclass(frozen=True, slots=True)
 class Access:
     """What the caller may do: read the series of ``datasets`` (``None`` = all) and write when
-    ``check_write(action, target)`` does not raise (``None`` = writes allowed)."""
+    ``check_write(action, target)`` does not raise (``None`` = writes allowed); how its changes
+    and its reads of non-public data are audited (``None``: not, or nothing to audit)."""
 
     datasets: frozenset[int] | None = None
     user: str = ""
     check_write: WriteCheck | None = None
+    audit_change: ChangeAudit | None = None
+    audit_read: ReadAudit | None = None
 
     def require_write(self, action: str, target: str) -> None:
         if self.check_write is not None:
@@ -116,6 +123,7 @@ class Outcome:
     """Per new observation: ``None`` when stored (or already stored), else the reason."""
 
     errors: dict[int, str] = field(default_factory=dict)
+    counts: Counts = field(default_factory=Counts)
 
 
 class SensorThings:
@@ -178,9 +186,11 @@ class SensorThings:
     # -- reading ----------------------------------------------------------------------------------
 
     def read(
-        self, path_text: str, query: str, base: str, access: Access = OPEN
+        self, path_text: str, query: str, base: str, access: Access = OPEN, *, audited: bool = True
     ) -> dict[str, Any] | RawValue:
-        """Answer a GET (18-088 §9) of ``path_text`` relative to the service root ``base``."""
+        """Answer a GET (18-088 §9) of ``path_text`` relative to the service root ``base``; one
+        that returned data of non-public datasets is audited (not the reads of a write:
+        ``audited=False``)."""
         path = parse_resource_path(path_text)
         if path.action is not None:
             raise InputError(f"{path.action} accepts POST only")
@@ -190,14 +200,19 @@ class SensorThings:
             _int_key(segment.key)
         options = parse_query_string(query)
         self.projection.ensure_current()
+        track = audited and access.audit_read is not None
         with self.engine.connect() as conn:
-            return Reader(conn, self.model(access), base, self.paging).read(
-                path, options, path_text, query
-            )
+            reader = Reader(conn, self.model(access), base, self.paging, track=track)
+            body = reader.read(path, options, path_text, query)
+            datasets = reader.touched_datasets()
+        if datasets and access.audit_read is not None:
+            detail = {"path": path_text} | ({"query": query[:500]} if query else {})
+            access.audit_read(datasets, detail)
+        return body
 
     def entity(self, set_name: str, key: int, base: str, access: Access = OPEN) -> dict[str, Any]:
-        """One entity as JSON (after a write)."""
-        body = self.read(f"/{set_name}({key})", "", base, access)
+        """One entity as JSON (for a write: not audited as a read)."""
+        body = self.read(f"/{set_name}({key})", "", base, access, audited=False)
         assert isinstance(body, dict)
         return body
 
@@ -215,11 +230,14 @@ class SensorThings:
         if not isinstance(body, Mapping):
             raise InputError("the request body must be a JSON object (one entity)")
         access.require_write("sta.create", set_name)
-        changes, new_id = self._apply(lambda w: w.create(set_name, {**body, **back}), access)
+        changes, new_id = self._apply(
+            lambda w: w.create(set_name, {**body, **back}), access, "sta.create", set_name
+        )
         outcome = self._flush(changes, access, "http")
         if set_name == "Observations" and outcome.errors:
             message = next(iter(outcome.errors.values()))
             raise ConflictError(message) if "differs" in message else InputError(message)
+        self._audit_observations(access, "sta.create", f"{set_name}({new_id})", changes, outcome)
         self._after(changes, base, access)
         link = self_link(base, BY_SET[set_name], new_id)
         return link, self.entity(set_name, new_id, base, access)
@@ -248,11 +266,15 @@ class SensorThings:
         else:
             self.entity(set_name, key, base, access)  # 404 for what the caller cannot see
         changes, _ = self._apply(
-            lambda w: w.update(set_name, key, _strip_links(body), replace=replace), access
+            lambda w: w.update(set_name, key, _strip_links(body), replace=replace),
+            access,
+            "sta.update",
+            set_name,
         )
         outcome = self._flush(changes, access, "http")
         if outcome.errors:
             raise InputError(next(iter(outcome.errors.values())))
+        self._audit_observations(access, "sta.update", f"{set_name}({key})", changes, outcome)
         self._after(changes, base, access)
         return self.entity(set_name, key, base, access)
 
@@ -260,8 +282,8 @@ class SensorThings:
         """DELETE one entity and what depends on it (18-088 §10.4)."""
         set_name, key = self._entity(path_text)
         access.require_write("sta.delete", f"{set_name}({key})")
-        self.read(f"/{set_name}({key})", "", "", access)  # 404 for what the caller cannot see
-        changes, _ = self._apply(lambda w: w.delete(set_name, key), access)
+        self.entity(set_name, key, "", access)  # 404 for what the caller cannot see
+        changes, _ = self._apply(lambda w: w.delete(set_name, key), access, "sta.delete", set_name)
         store = self.stores.observations
         if changes.deleted_series:
             store.delete(changes.deleted_series)
@@ -270,6 +292,7 @@ class SensorThings:
         touched = {s for s, _ in changes.deleted_observations}
         if touched:
             self._refresh_stats(touched)
+        self._audit_observations(access, "sta.delete", f"{set_name}({key})", changes)
         if changes.registry:
             self.projection.rebuild()
 
@@ -329,24 +352,29 @@ class SensorThings:
                     BY_SET["Observations"],
                     observation_id(observation.series_id, observation.time),
                 )
+        self._audit_observations(
+            access, "sta.create", "CreateObservations", changes, outcome, rows=len(rows)
+        )
         self._after(changes, base, access)
         return [r or "error" for r in results]
 
-    def create_from_message(self, topic_path: str, body: Any, base: str, user: str = "") -> int:
+    def create_from_message(
+        self, topic_path: str, body: Any, base: str, access: Access = OPEN
+    ) -> int:
         """Create an Observation published on ``v1.1/Observations``,
         ``v1.1/Datastreams(id)/Observations`` or ``v1.1/FeaturesOfInterest(id)/Observations``
         (18-088 §14.2.1, create-observations-via-mqtt); its id."""
-        (result,) = self.create_from_messages([(topic_path, body)], base, user)
+        (result,) = self.create_from_messages([(topic_path, body)], base, access)
         if isinstance(result, str):
             raise InputError(result)
         return result
 
     def create_from_messages(
-        self, messages: Sequence[tuple[str, Any]], base: str, user: str = ""
+        self, messages: Sequence[tuple[str, Any]], base: str, access: Access = OPEN
     ) -> list[int | str]:
         """Create the Observations of several messages in one registry transaction and one write
-        of the observation store: per message the new id, or the reason it was refused."""
-        access = Access(user=user)
+        of the observation store (and one audit entry): per message the new id, or the reason it
+        was refused. Not permission checked: ``access`` names the user and its audit."""
         results: list[int | str] = []
         pending_of: dict[int, int] = {}  # message index → index among the new observations
         with self.stores.registry.engine.begin() as conn:
@@ -369,6 +397,9 @@ class SensorThings:
         for index, pending in pending_of.items():
             if pending in outcome.errors:
                 results[index] = outcome.errors[pending]
+        self._audit_observations(
+            access, "sta.create", "Observations", changes, outcome, messages=len(messages)
+        )
         self._after(changes, base, access)
         return results
 
@@ -418,11 +449,37 @@ class SensorThings:
             raise InputError(f"{path_text} is a collection; address one entity such as /Things(1)")
         return segment.name, key
 
-    def _apply(self, action: Callable[[Writer], int], access: Access) -> tuple[Changes, int]:
+    def _apply(
+        self, action: Callable[[Writer], int], access: Access, verb: str, set_name: str
+    ) -> tuple[Changes, int]:
+        """Run ``action`` (returning the entity's id) in one registry transaction; a change of
+        entities is audited in it (one of observations only by :meth:`_audit_observations`)."""
         with self.stores.registry.engine.begin() as conn:
             writer = Writer(conn)
             result = action(writer)
+            if writer.changes.registry and access.audit_change is not None:
+                access.audit_change(
+                    conn, verb, f"{set_name}({result})", change_detail(writer.changes)
+                )
         return writer.changes, result
+
+    @staticmethod
+    def _audit_observations(
+        access: Access,
+        verb: str,
+        target: str,
+        changes: Changes,
+        outcome: Outcome | None = None,
+        **extra: Any,
+    ) -> None:
+        """Audit a change of observations only, once the observation store has it (another
+        database: it cannot share the registry transaction). Nothing changed, no entry."""
+        if changes.registry or access.audit_change is None:
+            return
+        if not (changes.created or changes.updated or changes.deleted):
+            return
+        counts = outcome.counts if outcome is not None and changes.observations else None
+        access.audit_change(None, verb, target, change_detail(changes, counts) | extra)
 
     def _flush(self, changes: Changes, access: Access, channel: str) -> Outcome:
         """Write the request's observations through the observation store (one batch)."""
@@ -480,7 +537,8 @@ class SensorThings:
                 outcome.errors[index] = reason
                 rejects.append(self._rejected(pending[index], reason, channel))
         quarantined = self.stores.provenance.quarantine(rejects, channel="api", run_id=run_id)
-        self.runs.count(channel, access.user, Counts(len(pending), stored, duplicate, quarantined))
+        outcome.counts = Counts(len(pending), stored, duplicate, quarantined)
+        self.runs.count(channel, access.user, outcome.counts)
         touched = {o.series_id for o in pending}
         self._refresh_stats(touched, registry_changed=changes.registry)
         return outcome
