@@ -25,9 +25,11 @@ $(STAMP): pyproject.toml
 
 assets: $(ASSETS)
 
-$(ASSETS): package.json package-lock.json scripts/copy_assets.py
+$(ASSETS): package.json package-lock.json scripts/copy_assets.py scripts/echarts-entry.js
 	npm ci --no-audit --no-fund --loglevel=error
 	$(BIN)/python scripts/copy_assets.py node_modules $(VENDOR)
+	node_modules/.bin/esbuild scripts/echarts-entry.js --bundle --minify --format=iife \
+	  --target=es2019 --log-level=warning --outfile=$(VENDOR)/echarts/echarts.custom.min.js
 	touch $(ASSETS)
 
 lint: install

@@ -13,7 +13,8 @@ from pathlib import Path
 
 #: package → files (relative to the package folder) the web UI loads.
 ASSETS: dict[str, list[str]] = {
-    "echarts": ["dist/echarts.min.js", "LICENSE"],
+    # ECharts itself is bundled from its modules by esbuild (scripts/echarts-entry.js).
+    "echarts": ["LICENSE"],
     # Noto Sans SC (SIL OFL 1.1), regular weight split by Unicode range, for screens without a
     # Chinese system font; only WOFF2 is copied, which every supported browser takes before the
     # WOFF fallback the stylesheet also names.
