@@ -4,10 +4,12 @@ Locations are sites, sensors are series. ``/sensors/{id}/measurements`` gives th
 ``/hours``, ``/days``, ``/months`` and ``/years`` aggregate the valid values of a sensor per local
 hour, day, month and year in the store with ``summary {min, q02, q25, median, q75, q98, max, avg,
 sd}`` and ``coverage {expectedCount, observedCount, percentComplete, …}``;
-``/locations/{id}/latest`` gives the newest value per sensor. Envelope ``{meta: {name,
+``/locations/{id}/latest`` gives the newest value per sensor, ``/parameters/{id or code}/latest``
+the newest value of one parameter at every location (answered from a cache of the rendered
+response while the observation store's ``version`` is unchanged). Envelope ``{meta: {name,
 website, page, limit, found}, results}``. Every query is limited to the series the caller may read.
 
-Not supported: OpenAQ's ``/parameters`` (see the native ``/api/v1/parameters``), ``/countries``,
+Not supported: OpenAQ's ``/parameters`` list (the native ``/api/v1/parameters``), ``/countries``,
 ``/providers``, ``/owners``, ``/instruments``, ``/manufacturers``, ``/licenses``, the rollups
 ``hourofday``, ``dayofweek``, ``monthofyear``, and ``coordinates`` + ``radius`` search (``bbox``
 is supported).
@@ -15,10 +17,19 @@ is supported).
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from ecodata.api.auth import principal_of
@@ -131,6 +142,16 @@ class Latest(BaseModel):
 class LatestList(BaseModel):
     meta: Meta
     results: list[Latest]
+
+
+class LocationLatest(Latest):
+    locationCode: str
+    locationName: str
+
+
+class LocationLatestList(BaseModel):
+    meta: Meta
+    results: list[LocationLatest]
 
 
 class SensorOut(BaseModel):
@@ -408,6 +429,136 @@ def location_latest(request: Request, caller: Caller, location_id: LocationId) -
         {"endpoint": "latest", "location": location_id},
     )
     return {"meta": _meta(1, max(1, len(results)), len(results)), "results": results}
+
+
+_CACHE_SECONDS = 60.0  # bounds how long registry edits (a station's coordinates) go unseen
+_CACHE_ENTRIES = 256
+
+
+@dataclass(frozen=True, slots=True)
+class _Rendered:
+    version: int  # of the observation store when the data were read
+    made: float
+    body: bytes
+    etag: str
+    datasets: frozenset[int]  # what the response holds, to audit each read
+
+
+class _ResponseCache:
+    """Rendered responses of one application while the observation store's version holds; a
+    miss is computed once while concurrent requests for it wait."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._computing = threading.Lock()
+        self._entries: dict[Hashable, _Rendered] = {}
+
+    def get(self, key: Hashable, version: int) -> _Rendered | None:
+        with self._lock:
+            found = self._entries.get(key)
+        if found is None or found.version != version:
+            return None
+        return found if time.monotonic() - found.made < _CACHE_SECONDS else None
+
+    def put(self, key: Hashable, version: int, body: bytes, datasets: frozenset[int]) -> _Rendered:
+        etag = f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
+        entry = _Rendered(version, time.monotonic(), body, etag, datasets)
+        with self._lock:
+            if len(self._entries) >= _CACHE_ENTRIES:
+                self._entries.clear()
+            self._entries[key] = entry
+        return entry
+
+    def get_or_make(
+        self, key: Hashable, version: int, make: Callable[[], tuple[bytes, frozenset[int]]]
+    ) -> _Rendered:
+        """The entry, made by ``make`` (body, datasets) unless another request just made it."""
+        with self._computing:
+            return self.get(key, version) or self.put(key, version, *make())
+
+
+def _cache_of(app: FastAPI) -> _ResponseCache:
+    cache: _ResponseCache | None = getattr(app.state, "latest_cache", None)
+    if cache is None:
+        cache = app.state.latest_cache = _ResponseCache()
+    return cache
+
+
+@router.get(
+    "/parameters/{parameter}/latest",
+    response_model=LocationLatestList,
+    responses={
+        304: {"description": "Unchanged (If-None-Match)"},
+        404: {"description": "Unknown parameter"},
+    },
+)
+async def parameter_latest(
+    request: Request,
+    caller: Caller,
+    parameter: Annotated[
+        str, Path(max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", description="Parameter id or code.")
+    ],
+    page: Page = 1,
+    limit: Annotated[
+        int | None, Query(ge=1, le=1000, description="Results per page; all when absent.")
+    ] = None,
+) -> Response:
+    """The newest value of a parameter at every location with a readable sensor of it."""
+    # A cached answer costs about a millisecond of registry reads (the caller's restriction):
+    # less than a hop to the thread pool, so it is given here; a miss is computed in the pool.
+    stores, _ = _ctx(request)
+    engine = stores.registry.engine
+    restriction = restriction_for(engine, caller)
+    cache = _cache_of(request.app)
+    key = (restriction.dataset_ids, parameter, limit, page)
+    version = stores.observations.version  # read before the data: a later write invalidates
+    entry = cache.get(key, version)
+    if entry is None:
+        make = partial(_latest_body, request, restriction, parameter, limit, page)
+        entry = await run_in_threadpool(cache.get_or_make, key, version, make)
+    if entry.datasets - restriction.public_ids:  # non-public data: the audit entry is a write
+        await run_in_threadpool(
+            audit_reads,
+            engine,
+            caller,
+            restriction,
+            entry.datasets,
+            "data.read",
+            {"endpoint": "latest", "parameter": parameter},
+        )
+    headers = {"ETag": entry.etag, "Cache-Control": "no-cache"}
+    if entry.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(entry.body, media_type="application/json", headers=headers)
+
+
+def _latest_body(
+    request: Request, restriction: Restriction, parameter: str, limit: int | None, page: int
+) -> tuple[bytes, frozenset[int]]:
+    """The JSON of one page of latest values, and the datasets it holds."""
+    stores, settings = _ctx(request)
+    offset = (page - 1) * limit if limit else (0 if page == 1 else 2**31)  # no limit: one page
+    found = agg.parameter_latest(
+        stores.registry.engine, stores.observations, restriction, parameter,
+        limit=limit, offset=offset,
+    )  # fmt: skip
+    moments: dict[datetime, dict[str, str] | None] = {}  # the network shares a few times
+    results = [
+        {
+            "datetime": moments.get(row["time"])
+            or moments.setdefault(row["time"], _moment(row["time"], settings.tz)),
+            "value": row["value"],
+            "coordinates": _coordinates(row),
+            "sensorsId": row["id"],
+            "locationsId": row["site_id"],
+            "locationCode": row["code"],
+            "locationName": row["name_zh"] or row["name_en"] or row["code"],
+        }
+        for row in found.rows
+    ]
+    meta = _meta(page, limit or max(1, found.found), found.found)
+    body = json.dumps({"meta": meta, "results": results}, ensure_ascii=False).encode()
+    return body, frozenset(r["dataset_id"] for r in found.rows if r["dataset_id"] is not None)
 
 
 @router.get("/sensors/{sensor_id}", response_model=SensorList, responses=_REFUSED)

@@ -6,6 +6,7 @@ local-time buckets and returns count, mean, standard deviation, minimum, the 2/2
 quantiles and maximum — the ``summary`` of the OpenAQ v3 aggregates — plus the first and last
 valid time and whether invalid values were present. :func:`expected_count` says how many values a
 complete bucket holds (the ``coverage`` of OpenAQ, and the data-validity counts of HJ 663-2013).
+:func:`parameter_latest` gives the newest value of one parameter at every location.
 """
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
 
+from ecodata.errors import NotFoundError
 from ecodata.model import Period
+from ecodata.security.access import Restriction
+from ecodata.store import schema
 from ecodata.store.observations import ObservationStore
 
 QUANTILES = (0.02, 0.25, 0.5, 0.75, 0.98)
@@ -207,3 +213,67 @@ def measurements(
         sid=mark("sid"), range=where, limit=mark("limit"), offset=mark("offset")
     )
     return store.sql(sql, params)
+
+
+@dataclass(frozen=True, slots=True)
+class LatestPage:
+    rows: list[dict[str, Any]]  # sensor, location and newest observation, by location and sensor
+    found: int  # readable sensors of the parameter with a value
+
+
+def parameter_latest(
+    engine: sa.Engine,
+    store: ObservationStore,
+    restriction: Restriction,
+    parameter: str,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> LatestPage:
+    """The newest observation of every readable series of ``parameter`` (id or code) with its
+    location; series without observations are left out. :class:`NotFoundError` for an unknown
+    parameter."""
+    p, s, site, m = schema.parameters, schema.series, schema.sites, schema.dataset_series
+    key = p.c.id == int(parameter) if parameter.isdigit() else p.c.code == parameter
+    with engine.connect() as conn:
+        found = conn.execute(sa.select(p.c.id).where(key)).first()
+        if found is None:
+            raise NotFoundError(f"no parameter {parameter!r}")
+        query = (
+            sa.select(
+                s.c.id,
+                s.c.site_id,
+                site.c.code,
+                site.c.name_zh,
+                site.c.name_en,
+                site.c.longitude,
+                site.c.latitude,
+                m.c.dataset_id,
+            )
+            .join(site, site.c.id == s.c.site_id)
+            .outerjoin(m, m.c.series_id == s.c.id)
+            .where(s.c.parameter_id == found[0])
+            .order_by(s.c.site_id, s.c.id)
+        )
+        if restriction.dataset_ids is not None:  # the series' one membership, already joined
+            query = query.where(m.c.dataset_id.in_(sorted(restriction.dataset_ids)))
+        result = conn.execute(query)
+        names = list(result.keys())
+        sensors = [dict(zip(names, row, strict=True)) for row in result.all()]
+    newest = _records(store.latest([r["id"] for r in sensors])) if sensors else []
+    by_series = {r["series_id"]: r for r in newest}
+    rows = [{**r, **by_series[r["id"]]} for r in sensors if r["id"] in by_series]
+    end = None if limit is None else offset + limit
+    return LatestPage(rows[offset:end], len(rows))
+
+
+def _records(table: pa.Table) -> list[dict[str, Any]]:
+    """``table.to_pylist()``, converting each distinct time once (aware times are slow to
+    convert one by one, and the newest values of a network share a few times)."""
+    times = table.column("time")
+    distinct = pc.unique(times)
+    converted = distinct.to_pylist()
+    rows: list[dict[str, Any]] = table.drop_columns(["time"]).to_pylist()
+    for row, i in zip(rows, pc.index_in(times, value_set=distinct).to_pylist(), strict=True):
+        row["time"] = converted[i]
+    return rows

@@ -2,7 +2,9 @@
 
 Uniqueness of (series_id, time) is kept by the single writer with an anti-join restricted to the
 batch's time range (DuckDB's zone maps prune the scan), which is several times faster and
-smaller than an ART primary-key index on this table.
+smaller than an ART primary-key index on this table. The newest observation of every series is
+kept in ``observations_latest`` by the same writes (one row per series), so that the latest
+values of a network are read without scanning the observations.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from ecodata.store.observations import (
     conform,
     drop_repeated_keys,
     empty_conflicts,
+    newest_per_series,
     time_bounds,
 )
 
@@ -40,9 +43,28 @@ CREATE TABLE IF NOT EXISTS observations (
     qc SMALLINT NOT NULL DEFAULT 0,
     run_id INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS observations_latest (
+    series_id INTEGER NOT NULL,
+    time TIMESTAMPTZ NOT NULL,
+    value DOUBLE,
+    flag VARCHAR,
+    qc SMALLINT NOT NULL DEFAULT 0,
+    run_id INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 INSERT OR IGNORE INTO store_meta VALUES ('schema_version', '1');
 """
+
+_NEWEST = "QUALIFY row_number() OVER (PARTITION BY series_id ORDER BY time DESC) = 1"
+
+# A write replaces the latest row of a series only by a newer one (a key already stored is never
+# newer than the series' latest, so rows the write did not store change nothing).
+_UPDATE_LATEST = (
+    """DELETE FROM observations_latest WHERE series_id IN (SELECT n.series_id FROM newest n
+       JOIN observations_latest l USING (series_id) WHERE n.time > l.time)""",
+    "INSERT INTO observations_latest SELECT n.* FROM newest n ANTI JOIN observations_latest l "
+    "USING (series_id)",
+)
 
 _EXISTING_IN_RANGE = (
     "(SELECT series_id, time, value, flag FROM observations WHERE time >= $lo AND time <= $hi)"
@@ -67,10 +89,29 @@ class DuckDBObservations:
                 ) from None
             raise
         self._con.execute("SET TimeZone='UTC'")
+        self._has_latest = self._table_exists("observations_latest")
         if not read_only:
+            self._con.execute("BEGIN TRANSACTION")
             self._con.execute(_DDL)
+            if not self._has_latest:  # a store of an earlier release: build the table once
+                self._con.execute(
+                    f"INSERT INTO observations_latest SELECT * FROM observations {_NEWEST}"
+                )
+            self._con.execute("COMMIT")
+            self._has_latest = True
         self._write_lock = threading.Lock()
         self._local = threading.local()
+        self._version = 0  # one process owns the file: a counter in memory sees every write
+
+    def _table_exists(self, name: str) -> bool:
+        found = self._con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = $t", {"t": name}
+        ).fetchall()
+        return bool(found[0][0])
+
+    @property
+    def version(self) -> int:
+        return self._version
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor per thread: DuckDB connections must not be shared between threads."""
@@ -112,6 +153,13 @@ class DuckDBObservations:
                         "INSERT INTO observations SELECT * FROM incoming"
                     ).fetchall()
                 n_stored = int(stored[0][0]) if stored else 0
+                if n_stored:
+                    con.register("newest", newest_per_series(batch))
+                    try:
+                        for statement in _UPDATE_LATEST:
+                            con.execute(statement)
+                    finally:
+                        con.unregister("newest")
                 conflicts = empty_conflicts()
                 if n_stored < batch.num_rows:
                     conflicts = con.sql(
@@ -127,6 +175,8 @@ class DuckDBObservations:
                 raise
             finally:
                 con.unregister("incoming")
+            if n_stored:
+                self._version += 1
         conflicts = conflicts.cast(CONFLICT_SCHEMA)
         duplicate = batch.num_rows - n_stored - conflicts.num_rows + repeated
         return WriteResult(n_stored, duplicate, conflicts)
@@ -145,10 +195,11 @@ class DuckDBObservations:
         params: dict[str, Any] = {}
         if series_ids is not None:
             where = "series_id IN (SELECT unnest($ids))"
-            params["ids"] = list(series_ids)
-        sql = f"""SELECT * FROM observations WHERE {where}
-                  QUALIFY row_number() OVER (PARTITION BY series_id ORDER BY time DESC) = 1
-                  ORDER BY series_id"""
+            params["ids"] = [int(i) for i in series_ids]
+        if self._has_latest:
+            sql = f"SELECT * FROM observations_latest WHERE {where} ORDER BY series_id"
+        else:  # a read-only store of an earlier release
+            sql = f"SELECT * FROM observations WHERE {where} {_NEWEST} ORDER BY series_id"
         return self._cursor().sql(sql, params=params).to_arrow_table()
 
     def stats(self, series_ids: Sequence[int] | None = None) -> pa.Table:
@@ -266,13 +317,28 @@ class DuckDBObservations:
         """Remove every observation of ``series_ids`` (or only the one at ``time``); the count."""
         if not series_ids:
             return 0
-        sql = "DELETE FROM observations WHERE series_id IN (SELECT unnest($ids))"
-        params: dict[str, Any] = {"ids": [int(i) for i in series_ids]}
+        ids_in = "series_id IN (SELECT unnest($ids))"
+        ids: dict[str, Any] = {"ids": [int(i) for i in series_ids]}
+        where, params = ids_in, dict(ids)
         if time is not None:
-            sql += " AND time = $time"
+            where += " AND time = $time"
             params["time"] = time
         with self._write_lock:
-            rows = self._con.execute(sql, params).fetchall()
+            con = self._con
+            try:
+                con.execute("BEGIN TRANSACTION")
+                rows = con.execute(f"DELETE FROM observations WHERE {where}", params).fetchall()
+                con.execute(f"DELETE FROM observations_latest WHERE {ids_in}", ids)
+                con.execute(
+                    f"INSERT INTO observations_latest SELECT * FROM observations "
+                    f"WHERE {ids_in} {_NEWEST}",
+                    ids,
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            self._version += 1
         return int(rows[0][0]) if rows else 0
 
     def connect(self) -> duckdb.DuckDBPyConnection:

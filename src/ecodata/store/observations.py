@@ -64,11 +64,19 @@ class ObservationQuery:
 class ObservationStore(Protocol):
     backend: str
 
+    @property
+    def version(self) -> int:
+        """Grows after every committed write or delete that may change stored observations (for
+        caches of what is read from them); one cheap read."""
+        ...
+
     def write(self, batch: pa.Table) -> WriteResult: ...
 
     def read(self, query: ObservationQuery) -> pa.Table: ...
 
-    def latest(self, series_ids: Sequence[int] | None = None) -> pa.Table: ...
+    def latest(self, series_ids: Sequence[int] | None = None) -> pa.Table:
+        """The newest observation of each series (that has one), by series id."""
+        ...
 
     def stats(self, series_ids: Sequence[int] | None = None) -> pa.Table: ...
 
@@ -144,6 +152,26 @@ def _has_repeated_keys(batch: pa.Table) -> bool:
     index = pc.index_in(times, value_set=distinct).to_numpy()
     key = (series.astype(np.int64) - low) * len(distinct) + index
     return bool((np.bincount(key, minlength=cells) > 1).any())
+
+
+def newest_per_series(batch: pa.Table) -> pa.Table:
+    """The newest record of each series in a batch without repeated keys, by series id: what a
+    write may make the series' latest observation."""
+    if batch.num_rows == 0:
+        return batch
+    series = batch.column("series_id").to_numpy()
+    times = batch.column("time").cast(pa.int64()).to_numpy()
+    low, high = int(series.min()), int(series.max())
+    if high - low > 50_000_000:  # too sparse for a dense array: hash-aggregate instead
+        top = batch.group_by("series_id").aggregate([("time", "max")])
+        keys = pa.table({"series_id": top["series_id"], "time": top["time_max"]})
+        newest = batch.join(keys, ["series_id", "time"], join_type="inner")
+    else:
+        index = series - low
+        top_of = np.full(high - low + 1, np.iinfo(np.int64).min)
+        np.maximum.at(top_of, index, times)
+        newest = batch.filter(pa.array(times == top_of[index]))
+    return newest.select(batch.column_names).sort_by("series_id")
 
 
 def time_bounds(batch: pa.Table) -> tuple[datetime, datetime]:

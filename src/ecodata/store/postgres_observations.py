@@ -2,7 +2,10 @@
 
 Partitions are created as data arrive. Bulk writes use COPY: straight into the table when none of
 the batch's series has data in the batch's time range (the common case of new data), otherwise
-into a temporary table followed by ``INSERT … ON CONFLICT DO NOTHING``.
+into a temporary table followed by ``INSERT … ON CONFLICT DO NOTHING``. The same transaction
+keeps the newest observation of every series in ``observations_latest`` (one row per series),
+and a committed write advances the sequence ``observations_version`` that caches of any process
+compare against.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from ecodata.store.observations import (
     conform,
     drop_repeated_keys,
     empty_conflicts,
+    newest_per_series,
     time_bounds,
 )
 
@@ -46,7 +50,30 @@ CREATE TABLE IF NOT EXISTS observations (
     PRIMARY KEY (series_id, time)
 ) PARTITION BY RANGE (time)
 """
+_LATEST_DDL = """
+CREATE TABLE IF NOT EXISTS observations_latest (
+    series_id integer PRIMARY KEY,
+    time timestamptz NOT NULL,
+    value double precision,
+    flag text,
+    qc smallint NOT NULL DEFAULT 0,
+    run_id integer NOT NULL
+);
+CREATE SEQUENCE IF NOT EXISTS observations_version
+"""
 _COLUMNS = "series_id, time, value, flag, qc, run_id"
+_NEWEST = f"""SELECT o.{_COLUMNS.replace(", ", ", o.")} FROM ({{ids}}) AS s(id)
+    CROSS JOIN LATERAL (SELECT * FROM observations WHERE series_id = s.id
+                        ORDER BY time DESC LIMIT 1) o"""
+# Rows in series order (one lock order for concurrent writers); a row already stored is never newer
+# than its series' latest, so rows a write did not store change nothing.
+_UPDATE_LATEST = f"""INSERT INTO observations_latest AS l ({_COLUMNS})
+SELECT * FROM unnest(%s::integer[], %s::timestamptz[], %s::double precision[], %s::text[],
+                     %s::smallint[], %s::integer[])
+ON CONFLICT (series_id) DO UPDATE SET time = excluded.time, value = excluded.value,
+    flag = excluded.flag, qc = excluded.qc, run_id = excluded.run_id
+WHERE excluded.time > l.time"""
+_NAMES = _COLUMNS.split(", ")
 _COPY_CHUNK = 1 << 20
 
 
@@ -64,7 +91,23 @@ class PostgresObservations:
         with self._writer.transaction():
             self._writer.execute("SELECT pg_advisory_xact_lock(2122634)")
             self._writer.execute(_DDL)
+            found = self._writer.execute("SELECT to_regclass('observations_latest')").fetchone()
+            self._writer.execute(_LATEST_DDL)
+            if found is None or found[0] is None:  # a database of an earlier release
+                ids = "SELECT DISTINCT series_id FROM observations"
+                self._writer.execute(f"INSERT INTO observations_latest {_NEWEST.format(ids=ids)}")
         self._partitions.update(self._existing_partitions())
+
+    @property
+    def version(self) -> int:
+        row = self._reader().execute("SELECT last_value FROM observations_version").fetchone()
+        return int(row[0]) if row else 0
+
+    def _advance_version(self) -> None:
+        """Called after a write commits (under the write lock), so that whoever reads the new
+        version also sees the new data."""
+        with self._writer.transaction():
+            self._writer.execute("SELECT nextval('observations_version')")
 
     def _reader(self) -> psycopg.Connection[Any]:
         conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
@@ -118,30 +161,36 @@ class PostgresObservations:
                     (lo, hi, ids),
                 )
                 overlap = bool(cur.fetchone()[0])  # type: ignore[index]
+                conflict_rows: list[tuple[Any, ...]] = []
                 if not overlap:
                     _copy(cur, "observations", batch)
-                    return WriteResult(batch.num_rows, repeated, empty_conflicts())
-                cur.execute(
-                    "CREATE TEMP TABLE incoming (LIKE observations INCLUDING DEFAULTS) "
-                    "ON COMMIT DROP"
-                )
-                _copy(cur, "incoming", batch)
-                cur.execute("ANALYZE incoming")
-                cur.execute(
-                    """SELECT i.series_id, i.time, i.value, i.flag, i.qc, i.run_id,
-                               o.value, o.flag
-                        FROM incoming i JOIN observations o USING (series_id, time)
-                        WHERE o.time >= %s AND o.time <= %s
-                          AND (o.value IS DISTINCT FROM i.value OR o.flag IS DISTINCT FROM i.flag)
-                    """,
-                    (lo, hi),
-                )
-                conflict_rows = cur.fetchall()
-                cur.execute(
-                    f"INSERT INTO observations ({_COLUMNS}) SELECT {_COLUMNS} FROM incoming "
-                    "ON CONFLICT DO NOTHING"
-                )
-                stored = cur.rowcount
+                    stored = batch.num_rows
+                else:
+                    cur.execute(
+                        "CREATE TEMP TABLE incoming (LIKE observations INCLUDING DEFAULTS) "
+                        "ON COMMIT DROP"
+                    )
+                    _copy(cur, "incoming", batch)
+                    cur.execute("ANALYZE incoming")
+                    cur.execute(
+                        """SELECT i.series_id, i.time, i.value, i.flag, i.qc, i.run_id,
+                                   o.value, o.flag
+                            FROM incoming i JOIN observations o USING (series_id, time)
+                            WHERE o.time >= %s AND o.time <= %s AND (o.value IS DISTINCT FROM
+                                  i.value OR o.flag IS DISTINCT FROM i.flag)""",
+                        (lo, hi),
+                    )
+                    conflict_rows = cur.fetchall()
+                    cur.execute(
+                        f"INSERT INTO observations ({_COLUMNS}) SELECT {_COLUMNS} FROM incoming "
+                        "ON CONFLICT DO NOTHING"
+                    )
+                    stored = cur.rowcount
+                if stored:
+                    newest = newest_per_series(batch)
+                    cur.execute(_UPDATE_LATEST, [newest.column(n).to_pylist() for n in _NAMES])
+            if stored:
+                self._advance_version()
         conflicts = _rows_to_table(conflict_rows, CONFLICT_SCHEMA)
         duplicate = batch.num_rows - stored - conflicts.num_rows + repeated
         return WriteResult(stored, duplicate, conflicts)
@@ -156,14 +205,10 @@ class PostgresObservations:
         return self._fetch(sql, params, OBSERVATION_SCHEMA)
 
     def latest(self, series_ids: Sequence[int] | None = None) -> pa.Table:
-        if series_ids is None:
-            ids_sql, params = "SELECT DISTINCT series_id FROM observations", {}
-        else:
-            ids_sql, params = "SELECT unnest(%(ids)s::int[])", {"ids": list(series_ids)}
-        sql = f"""SELECT o.{_COLUMNS.replace(", ", ", o.")} FROM ({ids_sql}) AS s(id)
-                  CROSS JOIN LATERAL (SELECT * FROM observations WHERE series_id = s.id
-                                      ORDER BY time DESC LIMIT 1) o
-                  ORDER BY o.series_id"""
+        where, params = "TRUE", {}
+        if series_ids is not None:
+            where, params = "series_id = ANY(%(ids)s)", {"ids": [int(i) for i in series_ids]}
+        sql = f"SELECT {_COLUMNS} FROM observations_latest WHERE {where} ORDER BY series_id"
         return self._fetch(sql, params, OBSERVATION_SCHEMA)
 
     def stats(self, series_ids: Sequence[int] | None = None) -> pa.Table:
@@ -290,14 +335,21 @@ class PostgresObservations:
         """Remove every observation of ``series_ids`` (or only the one at ``time``); the count."""
         if not series_ids:
             return 0
+        ids = [int(i) for i in series_ids]
         sql = "DELETE FROM observations WHERE series_id = ANY(%s)"
-        params: list[Any] = [[int(i) for i in series_ids]]
+        params: list[Any] = [ids]
         if time is not None:
             sql += " AND time = %s"
             params.append(time)
-        with self._write_lock, self._writer.transaction(), self._writer.cursor() as cur:
-            cur.execute(sql, params)
-            return int(cur.rowcount)
+        with self._write_lock:
+            with self._writer.transaction(), self._writer.cursor() as cur:
+                cur.execute(sql, params)
+                deleted = int(cur.rowcount)
+                cur.execute("DELETE FROM observations_latest WHERE series_id = ANY(%s)", [ids])
+                newest = _NEWEST.format(ids="SELECT unnest(%s::integer[])")
+                cur.execute(f"INSERT INTO observations_latest {newest}", [ids])
+            self._advance_version()
+        return deleted
 
     def close(self) -> None:
         self._writer.close()
@@ -309,7 +361,8 @@ class PostgresObservations:
     def drop_all(self) -> None:
         """Remove the observation table and its partitions (tests and `reset` only)."""
         with self._write_lock, self._writer.transaction():
-            self._writer.execute("DROP TABLE IF EXISTS observations CASCADE")
+            self._writer.execute("DROP TABLE IF EXISTS observations, observations_latest CASCADE")
+            self._writer.execute("DROP SEQUENCE IF EXISTS observations_version")
         self._partitions.clear()
 
     def _fetch(self, sql: str, params: dict[str, Any], schema: pa.Schema) -> pa.Table:
