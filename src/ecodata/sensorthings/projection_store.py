@@ -63,13 +63,18 @@ def read_engine(stores: Stores) -> sa.Engine:
     except ImportError:  # duckdb < 1.4
         from duckdb.typing import DOUBLE, VARCHAR  # type: ignore[no-redef]
 
-    def connect() -> Any:
-        cursor = observations.connect()
-        cursor.create_function(
+    # A DuckDB function is registered once per database (a second registration fails) and dies
+    # with the cursor that registered it: one cursor per store registers it and outlives the pool.
+    if getattr(observations, "sta_function_owner", None) is None:
+        owner = observations.connect()
+        owner.create_function(
             "ecodata_st", ecodata_st, [VARCHAR, DOUBLE, DOUBLE, VARCHAR], DOUBLE,
             null_handling="special",
         )  # fmt: skip
-        return ConnectionWrapper(cursor)
+        observations.sta_function_owner = owner
+
+    def connect() -> Any:
+        return ConnectionWrapper(observations.connect())
 
     return sa.create_engine("duckdb://", creator=connect, pool_size=8, max_overflow=32)
 
