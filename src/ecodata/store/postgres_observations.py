@@ -67,13 +67,15 @@ _NEWEST = f"""SELECT o.{_COLUMNS.replace(", ", ", o.")} FROM ({{ids}}) AS s(id)
                         ORDER BY time DESC LIMIT 1) o"""
 # Rows in series order (one lock order for concurrent writers); a row already stored is never newer
 # than its series' latest, so rows a write did not store change nothing.
+_NEWEST_INCOMING = (
+    "CREATE TEMP TABLE IF NOT EXISTS newest_incoming (LIKE observations_latest) "
+    "ON COMMIT DELETE ROWS"
+)
 _UPDATE_LATEST = f"""INSERT INTO observations_latest AS l ({_COLUMNS})
-SELECT * FROM unnest(%s::integer[], %s::timestamptz[], %s::double precision[], %s::text[],
-                     %s::smallint[], %s::integer[])
+SELECT {_COLUMNS} FROM newest_incoming ORDER BY series_id
 ON CONFLICT (series_id) DO UPDATE SET time = excluded.time, value = excluded.value,
     flag = excluded.flag, qc = excluded.qc, run_id = excluded.run_id
 WHERE excluded.time > l.time"""
-_NAMES = _COLUMNS.split(", ")
 _COPY_CHUNK = 1 << 20
 
 
@@ -142,6 +144,11 @@ class PostgresObservations:
                 )
             self._partitions.add(name)
 
+    def _partition_of(self, lo: datetime, hi: datetime) -> str:
+        """The partition holding all of [lo, hi], else the partitioned table."""
+        months = list(_months(lo.astimezone(self.tz), hi.astimezone(self.tz)))
+        return f"observations_{months[0][0]:%Y_%m}" if len(months) == 1 else "observations"
+
     # -- writing -----------------------------------------------------------------------------
 
     def write(self, batch: pa.Table) -> WriteResult:
@@ -163,7 +170,8 @@ class PostgresObservations:
                 overlap = bool(cur.fetchone()[0])  # type: ignore[index]
                 conflict_rows: list[tuple[Any, ...]] = []
                 if not overlap:
-                    _copy(cur, "observations", batch)
+                    # straight into the month's partition when the batch lies in one (no routing)
+                    _copy(cur, self._partition_of(lo, hi), batch)
                     stored = batch.num_rows
                 else:
                     cur.execute(
@@ -187,8 +195,10 @@ class PostgresObservations:
                     )
                     stored = cur.rowcount
                 if stored:
-                    newest = newest_per_series(batch)
-                    cur.execute(_UPDATE_LATEST, [newest.column(n).to_pylist() for n in _NAMES])
+                    # binary COPY of the batch's newest rows, then one upsert in SQL
+                    cur.execute(_NEWEST_INCOMING)
+                    _copy(cur, "newest_incoming", newest_per_series(batch))
+                    cur.execute(_UPDATE_LATEST)
             if stored:
                 self._advance_version()
         conflicts = _rows_to_table(conflict_rows, CONFLICT_SCHEMA)
