@@ -3,6 +3,8 @@
 
 (async () => {
   const { t, getJSON, fontFamily, escapeHtml, pollutants } = Ecodata;
+  // The ranking's rows beyond the first screen wait until the map is drawn (see overview.html).
+  const revealRanking = () => document.documentElement.classList.remove("ranking-deferred");
   const page = Ecodata.readJSON("page-data");
   const element = document.getElementById("map");
   if (!page || Ecodata.assetsMissing(element)) return;
@@ -131,6 +133,7 @@
     if (drawnOnce) return;
     drawnOnce = true;
     performance.mark("overview:map-drawn");
+    requestAnimationFrame(revealRanking);
     document.body.dataset.mapReady = "true";
   });
   chart.hideLoading();
