@@ -1,7 +1,7 @@
 """Production observation store: PostgreSQL, range-partitioned by month (local time).
 
-Partitions are created as data arrive. Bulk writes use COPY: straight into the table when none of
-the batch's series has data in the batch's time range (the common case of new data), otherwise
+Partitions are created as data arrive. Bulk writes use COPY: straight into the month's partition
+inside a savepoint (the common case of new data), and when a key turns out to be stored already,
 into a temporary table followed by ``INSERT … ON CONFLICT DO NOTHING``. The same transaction
 keeps the newest observation of every series in ``observations_latest`` (one row per series),
 and a committed write advances the sequence ``observations_version`` that caches of any process
@@ -58,7 +58,8 @@ CREATE TABLE IF NOT EXISTS observations_latest (
     flag text,
     qc smallint NOT NULL DEFAULT 0,
     run_id integer NOT NULL
-);
+) WITH (fillfactor = 40);
+ALTER TABLE observations_latest SET (fillfactor = 40);
 CREATE SEQUENCE IF NOT EXISTS observations_version
 """
 _COLUMNS = "series_id, time, value, flag, qc, run_id"
@@ -157,23 +158,18 @@ class PostgresObservations:
             return WriteResult(0, 0, empty_conflicts())
         batch, repeated = drop_repeated_keys(batch)
         lo, hi = time_bounds(batch)
-        ids = sorted(set(batch.column("series_id").to_pylist()))
         with self._write_lock:
             self._ensure_partitions(lo, hi)
             conn = self._writer
             with conn.transaction(), conn.cursor() as cur:
-                cur.execute(
-                    """SELECT EXISTS (SELECT 1 FROM observations WHERE time >= %s AND time <= %s
-                       AND series_id = ANY(%s))""",
-                    (lo, hi, ids),
-                )
-                overlap = bool(cur.fetchone()[0])  # type: ignore[index]
                 conflict_rows: list[tuple[Any, ...]] = []
-                if not overlap:
-                    # straight into the month's partition when the batch lies in one (no routing)
-                    _copy(cur, self._partition_of(lo, hi), batch)
+                try:
+                    # New data is the common case: COPY straight into the month's partition (no
+                    # routing) and fall back to the merge only when a key is already stored.
+                    with conn.transaction():
+                        _copy(cur, self._partition_of(lo, hi), batch)
                     stored = batch.num_rows
-                else:
+                except psycopg.errors.UniqueViolation:
                     cur.execute(
                         "CREATE TEMP TABLE incoming (LIKE observations INCLUDING DEFAULTS) "
                         "ON COMMIT DROP"
