@@ -218,3 +218,18 @@ def test_a_store_of_an_earlier_release_gets_its_latest_table(tmp_path: Path) -> 
         assert reopened.latest().column("value").to_pylist() == [3.0]
     finally:
         reopened.close()
+
+
+def test_clients_that_accept_gzip_get_the_same_body_compressed(open_server: OpenServer) -> None:
+    with httpx.Client(base_url=open_server.url, timeout=60) as http:
+        path = "/api/v1/parameters/pm2_5/latest"
+        plain = http.get(path, headers={"Accept-Encoding": "identity"})
+        packed = http.get(path, headers={"Accept-Encoding": "gzip"})
+        refused = http.get(path, headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "content-encoding" not in plain.headers and "content-encoding" not in refused.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["vary"] == "Accept-Encoding"
+    assert int(packed.headers["content-length"]) < len(plain.content) / 4
+    assert packed.json() == plain.json()  # httpx decodes the gzip coding
+    assert packed.headers["etag"] != plain.headers["etag"]  # one tag per representation
+    assert refused.headers["etag"] == plain.headers["etag"]

@@ -33,6 +33,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from ecodata.api.auth import principal_of
+from ecodata.api.encoding import accepts_gzip, gzipped
 from ecodata.catalog.datasets import dataset_of_series
 from ecodata.errors import InputError, NotFoundError
 from ecodata.model import Period
@@ -440,6 +441,7 @@ class _Rendered:
     version: int  # of the observation store when the data were read
     made: float
     body: bytes
+    gzipped: bytes  # the same body in the gzip coding
     etag: str
     datasets: frozenset[int]  # what the response holds, to audit each read
 
@@ -462,7 +464,7 @@ class _ResponseCache:
 
     def put(self, key: Hashable, version: int, body: bytes, datasets: frozenset[int]) -> _Rendered:
         etag = f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
-        entry = _Rendered(version, time.monotonic(), body, etag, datasets)
+        entry = _Rendered(version, time.monotonic(), body, gzipped(body), etag, datasets)
         with self._lock:
             if len(self._entries) >= _CACHE_ENTRIES:
                 self._entries.clear()
@@ -526,9 +528,14 @@ async def parameter_latest(
             "data.read",
             {"endpoint": "latest", "parameter": parameter},
         )
-    headers = {"ETag": entry.etag, "Cache-Control": "no-cache"}
-    if entry.etag in request.headers.get("if-none-match", ""):
+    gzip = accepts_gzip(request.headers.get("accept-encoding", ""))
+    etag = entry.etag[:-1] + '-gzip"' if gzip else entry.etag  # one tag per representation
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
+    if gzip:
+        headers["Content-Encoding"] = "gzip"
+        return Response(entry.gzipped, media_type="application/json", headers=headers)
     return Response(entry.body, media_type="application/json", headers=headers)
 
 

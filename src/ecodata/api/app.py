@@ -55,6 +55,9 @@ def create_app(settings: Settings, stores: Stores | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # FastAPI's built-in OpenTelemetry hooks cost a provider look-up on every request; ecodata
+        # reports through its logs and audit trail instead.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     if stores is not None:

@@ -16,10 +16,11 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ecodata.security import accounts, tokens
 from ecodata.security.credentials import Credentials, Scheme, from_headers
@@ -95,8 +96,14 @@ def resolve(request: Request, *, basic: bool = False, ckan: bool = False) -> Pri
     return principal
 
 
-def principal_of(request: Request) -> Principal:
-    """Dependency: the caller of a native (``/api/v1``) endpoint."""
+async def principal_of(request: Request) -> Principal:
+    """Dependency: the caller of a native (``/api/v1``) endpoint. An anonymous caller is
+    resolved right here (no I/O); credentials are checked in the thread pool (registry look-ups,
+    password hashing)."""
+    if getattr(request.state, "principal", None) is None and any(
+        h in _CREDENTIAL_HEADERS for h, _ in request.scope["headers"]
+    ):
+        return await run_in_threadpool(resolve, request)
     return resolve(request)
 
 
@@ -118,28 +125,46 @@ _CREDENTIAL_HEADERS = (b"authorization", b"x-api-key", b"x-ckan-api-key")
 RATE_LIMITED_PREFIXES = ("/api/", "/sta/", "/catalog.", "/dataset/")
 
 
-def install_rate_limit(app: FastAPI, settings: Settings) -> None:
-    """Limit API requests without credentials to ``security.anonymous_rate`` a minute per
-    address (429 with ``Retry-After``; every limited response carries ``X-RateLimit-*``)."""
-    limiter = RateLimiter(settings.security.anonymous_rate)
+class AnonymousRateLimit:
+    """ASGI middleware: API requests without credentials are limited to ``per_minute`` a
+    minute per address (429 with ``Retry-After``; every limited response carries
+    ``X-RateLimit-*``). Plain ASGI, so that a request costs one dictionary look-up here and no
+    extra task or stream wrapping."""
 
-    @app.middleware("http")
-    async def anonymous_rate_limit(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        path = request.scope["path"]
-        if not path.startswith(RATE_LIMITED_PREFIXES) or any(
-            h in _CREDENTIAL_HEADERS for h, _ in request.scope["headers"]
+    def __init__(self, app: ASGIApp, per_minute: int) -> None:
+        self.app = app
+        self.limiter = RateLimiter(per_minute)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or not scope["path"].startswith(RATE_LIMITED_PREFIXES)
+            or any(h in _CREDENTIAL_HEADERS for h, _ in scope["headers"])
         ):
-            return await call_next(request)  # web pages and their assets, or a known client
-        verdict = limiter.hit(client_address(request))
+            await self.app(scope, receive, send)  # web pages and their assets, or a known client
+            return
+        client = scope.get("client")
+        verdict = self.limiter.hit(client[0] if client else "")
         if not verdict.allowed:
             message = (
                 f"anonymous requests are limited to {verdict.limit} a minute; retry in "
                 f"{verdict.reset} s or send an API key"
             )
             body = {"error": {"code": "rate_limited", "message": message}}
-            return JSONResponse(body, 429, headers=verdict.headers())
-        response = await call_next(request)
-        response.headers.update(verdict.headers())
-        return response
+            await JSONResponse(body, 429, headers=verdict.headers())(scope, receive, send)
+            return
+        extra = [
+            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in verdict.headers().items()
+        ]
+
+        async def send_with_limit(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_limit)
+
+
+def install_rate_limit(app: FastAPI, settings: Settings) -> None:
+    """Limit anonymous API requests to ``security.anonymous_rate`` a minute per address."""
+    app.add_middleware(AnonymousRateLimit, per_minute=settings.security.anonymous_rate)

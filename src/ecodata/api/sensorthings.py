@@ -21,6 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ecodata.api.encoding import FastJSONResponse
 from ecodata.errors import EcodataError
 from ecodata.security.access import restriction_for
 from ecodata.security.guard import require
@@ -67,7 +68,7 @@ def _response(reply: Reply) -> Response:
         return Response(status_code=reply.status, headers=headers)
     if isinstance(reply.body, RawValue):
         return PlainTextResponse(reply.body.text, reply.status, headers=headers)
-    return JSONResponse(reply.body, reply.status, headers=headers)
+    return FastJSONResponse(reply.body, reply.status, headers=headers)
 
 
 def _serve(request: Request, version: str, path: str, raw: bytes) -> Response:
@@ -104,7 +105,7 @@ def _batch(
         if content_type.split(";", 1)[0].strip().lower() == "application/json":
             parts = batch.parse_json_batch(parse_body(raw))
             answers = batch.execute(parts, run, remove)
-            return JSONResponse(batch.json_response(answers))
+            return FastJSONResponse(batch.json_response(answers))
         parts = batch.parse_multipart(raw, content_type)
     except EcodataError as exc:
         return _response(error_reply(exc))

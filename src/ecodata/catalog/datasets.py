@@ -24,6 +24,7 @@ from ecodata.catalog import selectors
 from ecodata.catalog.seed import DATASETS, dataset_uuid
 from ecodata.errors import InputError, NotFoundError
 from ecodata.security import audit
+from ecodata.security import changes as access_changes
 from ecodata.security.access import Restriction
 from ecodata.security.accounts import department
 from ecodata.security.guard import require
@@ -181,6 +182,7 @@ def update(
             name,
             detail={"before": _plain(before), "after": _plain(values)},
         )
+    access_changes.changed()
     return dataset(engine, name)
 
 

@@ -12,6 +12,9 @@ The core API other interfaces use:
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ecodata.errors import AuthError, NotFoundError, PermissionDeniedError
-from ecodata.security import audit, sharing
+from ecodata.security import audit, changes, sharing
 from ecodata.security.matrix import DatasetAccess, Decision, decide
 from ecodata.security.principal import Principal
 from ecodata.security.roles import Classification, SharingType
@@ -66,7 +69,35 @@ def decisions(engine: sa.Engine, principal: Principal) -> dict[int, tuple[Datase
     }
 
 
+#: How long a computed restriction is reused. Changes made through this process (sharing
+#: decisions, dataset classification) take effect at once (:mod:`ecodata.security.changes`);
+#: changes made by another process (the CLI) and the expiry of a grant within this many seconds.
+RESTRICTION_SECONDS = 1.0
+_restrictions: weakref.WeakKeyDictionary[
+    sa.Engine, dict[tuple[str | None, str | None], tuple[float, int, Restriction]]
+] = weakref.WeakKeyDictionary()
+_restrictions_lock = threading.Lock()
+
+
 def restriction_for(engine: sa.Engine, principal: Principal) -> Restriction:
+    """What ``principal`` may read. It depends only on the role, the department and the
+    department's grants, so one computation serves the requests of the next
+    :data:`RESTRICTION_SECONDS` (two registry queries a request cost more than the rest of a
+    cached answer)."""
+    key = (principal.role.value if principal.role is not None else None, principal.department)
+    now, generation = time.monotonic(), changes.generation()
+    with _restrictions_lock:
+        per_engine = _restrictions.setdefault(engine, {})
+        found = per_engine.get(key)
+    if found is not None and found[1] == generation and now - found[0] < RESTRICTION_SECONDS:
+        return found[2]
+    restriction = _compute_restriction(engine, principal)
+    with _restrictions_lock:
+        per_engine[key] = (now, generation, restriction)
+    return restriction
+
+
+def _compute_restriction(engine: sa.Engine, principal: Principal) -> Restriction:
     decided = decisions(engine, principal)
     public = frozenset(
         i for i, (f, _) in decided.items() if f.classification is Classification.PUBLIC

@@ -19,7 +19,7 @@ from ecodata.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from ecodata.security import audit
+from ecodata.security import audit, changes
 from ecodata.security.guard import require
 from ecodata.security.principal import Principal
 from ecodata.security.roles import STEWARDS, Role, SharingType
@@ -94,6 +94,7 @@ def apply(engine: sa.Engine, principal: Principal, dataset: str, purpose: str) -
             dataset,
             detail={"request": new_id, "purpose": purpose.strip()},
         )
+    changes.changed()
     return request(engine, new_id)
 
 
@@ -137,6 +138,7 @@ def decide(
                 "note": note,
             },
         )
+    changes.changed()
     return request(engine, request_id)
 
 
@@ -155,6 +157,7 @@ def revoke(engine: sa.Engine, principal: Principal, request_id: int) -> dict[str
         audit.record(
             conn, principal, "sharing.revoke", current["dataset"], detail={"request": request_id}
         )
+    changes.changed()
     return request(engine, request_id)
 
 

@@ -23,6 +23,7 @@ from ecodata.protocols.odata import (
     EntitySet,
     Expand,
     ODataError,
+    PageQuery,
     QueryOptions,
     ResourcePath,
     compile_expand,
@@ -31,6 +32,7 @@ from ecodata.protocols.odata import (
 )
 from ecodata.protocols.odata_model import column
 from ecodata.sensorthings import tables
+from ecodata.sensorthings.columns import fetch_columns, render_columns
 from ecodata.sensorthings.entities import BY_SET, EntityKind
 from ecodata.sensorthings.render import (
     ExpandedCollection,
@@ -67,6 +69,12 @@ class Touched:
             self.datasets.update(r["dataset_id"] for r in rows)
         elif set_name == "Observations":
             self.series.update(int(r["series_id"]) for r in rows)
+
+    def note_columns(self, set_name: str, values: Mapping[str, Sequence[Any]]) -> None:
+        if set_name == "Datastreams":
+            self.datasets.update(values["dataset_id"])
+        elif set_name == "Observations":
+            self.series.update(int(i) for i in values["series_id"])
 
 
 def columns_of(entity: EntitySet, table: sa.FromClause | None = None) -> list[Any]:
@@ -163,6 +171,13 @@ class Reader:
             default_top=self.paging.default_top,
             max_top=self.paging.max_top,
         )
+        if (
+            not target.ref
+            and options.result_format != "dataArray"
+            and not options.expand
+            and (not options.select or ("*",) in options.select)
+        ):
+            return self._page_by_columns(kind, entity, page, path_text, query)
         rows = self.conn.execute(page.statement).mappings().all()
         body: dict[str, Any] = {}
         if page.count is not None:
@@ -192,6 +207,23 @@ class Reader:
                 )
                 for r in rows
             ]
+        return body
+
+    def _page_by_columns(
+        self, kind: EntityKind, entity: EntitySet, page: PageQuery, path_text: str, query: str
+    ) -> dict[str, Any]:
+        """A plain page (no ``$select``, ``$expand``, ``$ref``, dataArray), rendered by column."""
+        columns = fetch_columns(self.conn, page.statement)
+        body: dict[str, Any] = {}
+        if page.count is not None:
+            body["@iot.count"] = int(self.conn.execute(page.count).scalar_one())
+        if columns.length > page.top:
+            columns = columns.head(page.top)
+            token = page.next_token(columns.row(page.top - 1))
+            body["@iot.nextLink"] = next_link(self.base, path_text, query, token)
+        if self.touched is not None:
+            self.touched.note_columns(entity.name, columns.values)
+        body["value"] = render_columns(kind, columns, self.base)
         return body
 
     def _property(

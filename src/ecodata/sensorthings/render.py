@@ -42,7 +42,8 @@ def iso(value: datetime | None) -> str | None:
     return text + "Z"
 
 
-def _json(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A stored JSON document as JSON (text parsed; a value that is not JSON text as is)."""
     if isinstance(value, str | bytes):
         try:
             return json.loads(value)
@@ -71,7 +72,7 @@ def prop_value(prop: Prop, row: Mapping[Any, Any]) -> Any:
     if prop.render is Render.INSTANT:
         return iso(value)
     if prop.render is Render.JSON:
-        return _json(value)
+        return json_value(value)
     return value
 
 
