@@ -130,6 +130,25 @@ def test_small_gbm_beats_persistence(panels: dict[str, pd.DataFrame]) -> None:
     assert {"horizon_h", "rmse", "mae"} <= set(result.to_json()["rows"][0])
 
 
+def test_trees_take_the_heating_season_instead_of_the_day_of_year(
+    panels: dict[str, pd.DataFrame],
+) -> None:
+    times = pd.DatetimeIndex(
+        ["2015-11-14 23:00", "2015-11-15 00:00", "2016-03-15 23:00", "2016-03-16 00:00"],
+        tz=CHINA_TZ,
+    )
+    assert list(forecast.heating_season(times)) == [0.0, 1.0, 1.0, 0.0]
+    small = _subset(panels, ["1003A", "1010A"], "2014-09-01", "2015-03-01")
+    features = build_features(small, FeatureSpec())
+    model = forecast.train_forecaster(
+        features, horizons=[6], gbm_params={"min_child_samples": 50}, n_jobs=1
+    ).models[6]
+    taken = set(model.gbm.feature_name_)
+    assert "heating" in taken and not {"doy_sin", "doy_cos"} & taken
+    assert "heating" not in set(model.medians.index) and "doy_sin" in set(model.medians.index)
+    assert np.isfinite(model.predict(features.tail(5))).all()
+
+
 @pytest.mark.slow
 def test_beijing_forecast_beats_the_baselines(panels: dict[str, pd.DataFrame]) -> None:
     # train before 2016-03-01, test 2016-03-01 … 2017-02-28, mean of the 12 station scores

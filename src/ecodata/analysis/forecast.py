@@ -70,6 +70,12 @@ VALIDATION_DAYS = 365
 #: The smallest level a ratio model divides by (µg/m³ or AQI), against division by near zero.
 MIN_SCALE = 5.0
 _NOT_FEATURES = ("site", "time")
+#: Features the boosted trees leave out: from a few years of data the day of the year lets them
+#: recall the episodes of particular dates (24 h ahead on the validation year, mean of three
+#: seeds: trees 70.7 → 69.1 µg/m³, blend 70.3 → 69.3, with the heating-season flag instead).
+TREE_EXCLUDED = ("doy_sin", "doy_cos")
+#: Features ridge regression leaves out (it takes neither the scale nor the season flag).
+RIDGE_EXCLUDED = ("scale", "heating")
 
 
 def feature_columns(features: pd.DataFrame) -> list[str]:
@@ -78,7 +84,18 @@ def feature_columns(features: pd.DataFrame) -> list[str]:
 
 def _ridge_columns(x: pd.DataFrame) -> list[str]:
     """Ridge regression takes the basic features (the extras only add collinear noise to it)."""
-    return [c for c in x.columns if not c.startswith("x_") and c != "scale"]
+    return [c for c in x.columns if not c.startswith("x_") and c not in RIDGE_EXCLUDED]
+
+
+def _tree_columns(x: pd.DataFrame) -> list[str]:
+    return [c for c in x.columns if c not in TREE_EXCLUDED]
+
+
+def heating_season(times: pd.DatetimeIndex) -> np.ndarray:
+    """1.0 from 15 November to 15 March (Beijing's central-heating season; a winter flag
+    elsewhere), else 0.0."""
+    month_day = times.month * 100 + times.day
+    return np.asarray((month_day >= 1115) | (month_day <= 315), dtype=float)
 
 
 def _scale(x: pd.DataFrame) -> np.ndarray:
@@ -105,7 +122,15 @@ def _horizon_frame(features: pd.DataFrame, horizon: int) -> pd.DataFrame:
     target_time = pd.DatetimeIndex(features["time"]) + pd.Timedelta(hours=horizon)
     out = features[feature_columns(features)].copy()
     out["target_hour"] = target_time.hour.astype(float)
+    out["heating"] = heating_season(target_time)
     return out
+
+
+def _tree_view(x: pd.DataFrame, trees: Any = None) -> pd.DataFrame:
+    """The relative view of the columns the trees take: those they were fitted on when given
+    (so that a model saved before a change of the feature set still reads its own)."""
+    columns = list(trees.feature_name_) if trees is not None else _tree_columns(x)
+    return _relative(x[columns])
 
 
 @dataclass
@@ -129,7 +154,7 @@ class HorizonModel:
         x = _horizon_frame(features, self.horizon)
         parts = []
         if self.gbm is not None:
-            ratio = np.asarray(self.gbm.predict(_relative(x)), dtype=float)
+            ratio = np.asarray(self.gbm.predict(_tree_view(x, self.gbm)), dtype=float)
             parts.append((self.weight, ratio * _scale(x)))
         if self.ridge is not None:
             assert self.medians is not None
@@ -185,12 +210,12 @@ def _fit_trees(
         xv, yv = stop_on
         sv = _scale(xv)
         options |= {
-            "eval_X": _relative(xv),
+            "eval_X": _tree_view(xv),
             "eval_y": yv / sv,
             "eval_sample_weight": [sv**2],
             "callbacks": [lightgbm.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)],
         }
-    trees.fit(_relative(x), y / s, **options)
+    trees.fit(_tree_view(x), y / s, **options)
     return trees
 
 
@@ -243,7 +268,7 @@ def fit_horizon(
         )
     trees = _fit_trees(x[inner], y[inner], params, n_jobs, stop_on=(x[outer], y[outer]))
     best = int(trees.best_iteration_ or trees.n_estimators)
-    ratio = np.asarray(trees.predict(_relative(x[outer]), num_iteration=best), dtype=float)
+    ratio = np.asarray(trees.predict(_tree_view(x[outer], trees), num_iteration=best), dtype=float)
     g_val = ratio * _scale(x[outer])
     validation = {"gbm": _rmse(g_val, y[outer])}
     weight = 1.0
