@@ -64,28 +64,13 @@ class ImportContext:
         Missing series of known sites are created.
         """
         registry = self.stores.registry
-        sites = registry.site_ids(site_codes)
         params = registry.parameter_ids()
         unknown = [p for p in parameter_codes if p not in params]
         if unknown:
             raise FormatError(
                 f"parameters {unknown} are not in the registry; run `ecodata init` first"
             )
-        keys = [
-            (sites[s], params[p], int(period))
-            for p in parameter_codes
-            for s in site_codes
-            if s in sites
-        ]
-        ids = registry.series_ids(keys)
-        matrix = np.full((len(parameter_codes), len(site_codes)), -1, dtype=np.int32)
-        for i, p in enumerate(parameter_codes):
-            pid = params[p]
-            for j, s in enumerate(site_codes):
-                sid = sites.get(s)
-                if sid is not None:
-                    matrix[i, j] = ids[(sid, pid, int(period))]
-        return matrix
+        return registry.series_matrix(site_codes, [params[p] for p in parameter_codes], period)
 
 
 @dataclass(frozen=True)

@@ -127,9 +127,13 @@ def parse(data: bytes, source: str, ctx: ImportContext, *, shift_hours: int = 0)
 def _read_values(data: bytes, source: str, stations: list[str]) -> tuple[pa.Table, list[Rejected]]:
     """Parse with typed columns; on a cell that is not a number, re-read and quarantine it."""
     types: dict[str, pa.DataType] = {"date": pa.string(), "hour": pa.string(), "type": pa.string()}
+    # One block for the whole file (a day is under 2 MB): every column then is one contiguous
+    # chunk, and turning 1,500 station columns into the value matrix costs a fifth of the time.
+    whole = pacsv.ReadOptions(block_size=max(len(data), 1 << 20) + 1)
     try:
         table = pacsv.read_csv(
             io.BytesIO(data),
+            read_options=whole,
             convert_options=pacsv.ConvertOptions(
                 column_types=types | dict.fromkeys(stations, pa.float64()),
                 strings_can_be_null=False,
@@ -141,6 +145,7 @@ def _read_values(data: bytes, source: str, stations: list[str]) -> tuple[pa.Tabl
             raise FormatError(f"{source}: cannot be read as CSV: {exc}") from None
     table = pacsv.read_csv(
         io.BytesIO(data),
+        read_options=whole,
         convert_options=pacsv.ConvertOptions(
             column_types=types | dict.fromkeys(stations, pa.string())
         ),

@@ -287,6 +287,7 @@ class SensorThings:
         store = self.stores.observations
         if changes.deleted_series:
             store.delete(changes.deleted_series)
+            self.stores.registry.clear_caches()  # a deleted Datastream's series id is gone
         for series_id, time in changes.deleted_observations:
             store.delete([series_id], time=time)
         touched = {s for s, _ in changes.deleted_observations}

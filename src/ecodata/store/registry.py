@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import sqlalchemy as sa
 
@@ -70,6 +71,8 @@ class Registry:
         self._series: dict[SeriesKey, int] = {}
         self._site_ids: dict[str, int] = {}
         self._parameter_ids: dict[str, int] = {}
+        # series_matrix answers whose sites all exist (a file of a network asks the same each day)
+        self._matrices: dict[tuple[tuple[str, ...], tuple[int, ...], int], np.ndarray] = {}
 
     @property
     def dialect(self) -> str:
@@ -80,6 +83,7 @@ class Registry:
             self._series.clear()
             self._site_ids.clear()
             self._parameter_ids.clear()
+            self._matrices.clear()
 
     # -- divisions ---------------------------------------------------------------------------
 
@@ -245,6 +249,33 @@ class Registry:
                 membership.assign(conn, created)  # file the new series in the catalog
         with self._lock:
             return {k: self._series[k] for k in wanted}
+
+    def series_matrix(
+        self, site_codes: Sequence[str], parameter_ids: Sequence[int], period: Period
+    ) -> np.ndarray:
+        """Series ids as a (parameters × sites) int32 array, -1 where the site is unknown;
+        missing series of known sites are created. Remembered while every site is known (a site
+        registered later must be looked up again)."""
+        key = (tuple(site_codes), tuple(parameter_ids), int(period))
+        with self._lock:
+            found = self._matrices.get(key)
+        if found is not None:
+            return found
+        sites = self.site_ids(site_codes)
+        known = np.array([code in sites for code in site_codes], dtype=bool)
+        known_ids = [sites[code] for code in site_codes if code in sites]
+        keys = [(site, parameter, int(period)) for parameter in parameter_ids for site in known_ids]
+        ids = self.series_ids(keys)
+        matrix = np.full((len(parameter_ids), len(site_codes)), -1, dtype=np.int32)
+        if keys:
+            matrix[:, known] = np.array([ids[k] for k in keys], dtype=np.int32).reshape(
+                len(parameter_ids), len(known_ids)
+            )
+        if known.all():
+            matrix.setflags(write=False)
+            with self._lock:
+                self._matrices[key] = matrix
+        return matrix
 
     def _load_series(self, site_ids: set[int]) -> None:
         t = schema.series
