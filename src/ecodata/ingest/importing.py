@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from ecodata.errors import EcodataError, FormatError
 from ecodata.model import OBSERVATION_SCHEMA, Period
+from ecodata.store.observations import PreparedBatch, prepare
 from ecodata.store.provenance import Counts, Rejected
 from ecodata.store.stores import Stores
 
@@ -132,7 +133,7 @@ def run_import(
     opts = options or {}
     results: list[FileResult] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecodata-parse") as pool:
-        pending: deque[tuple[Path, Future[list[Chunk]]]] = deque()
+        pending: deque[tuple[Path, Future[list[tuple[Chunk, PreparedBatch | None]]]]] = deque()
         queue = iter(paths)
         for path in islice(queue, 2):
             pending.append((path, pool.submit(_parse_file, importer, path, stores, opts)))
@@ -151,15 +152,25 @@ def run_import(
 
 def _parse_file(
     importer: Importer, path: Path, stores: Stores, options: dict[str, Any]
-) -> list[Chunk]:
-    return list(importer(path, ImportContext(stores, options)))
+) -> list[tuple[Chunk, PreparedBatch | None]]:
+    """Parse a file and prepare its observation batches for the store (this runs in the second
+    thread; the writer only attributes them to their run and writes)."""
+    out: list[tuple[Chunk, PreparedBatch | None]] = []
+    for chunk in importer(path, ImportContext(stores, options)):
+        table = chunk.observations
+        if table is None or not table.num_rows:
+            out.append((chunk, None))
+            continue
+        runless = table.append_column("run_id", pa.array(np.zeros(table.num_rows, np.int32)))
+        out.append((chunk, prepare(runless.select(OBSERVATION_SCHEMA.names))))
+    return out
 
 
 def _import_file(
     stores: Stores,
     kind: str,
     path: Path,
-    parsed: Future[list[Chunk]],
+    parsed: Future[list[tuple[Chunk, PreparedBatch | None]]],
     user: str,
     progress: Progress | None,
 ) -> FileResult:
@@ -167,8 +178,8 @@ def _import_file(
     run_id = stores.provenance.start_run(kind, source, sha256=sha256_of(path), user=user)
     counts = Counts()
     try:
-        for chunk in parsed.result():
-            counts = counts + _store_chunk(stores, chunk, run_id, source)
+        for chunk, prepared in parsed.result():
+            counts = counts + _store_chunk(stores, chunk, prepared, run_id, source)
             if progress is not None and chunk.bytes_done:
                 progress(chunk.bytes_done)
     except EcodataError as exc:
@@ -190,14 +201,13 @@ def _import_file(
     return FileResult(source, run_id, counts, status, message)
 
 
-def _store_chunk(stores: Stores, chunk: Chunk, run_id: int, source: str) -> Counts:
+def _store_chunk(
+    stores: Stores, chunk: Chunk, prepared: PreparedBatch | None, run_id: int, source: str
+) -> Counts:
     stored, duplicate = chunk.stored, chunk.duplicate
     rejected = list(chunk.rejected)
-    if chunk.observations is not None and chunk.observations.num_rows:
-        batch = chunk.observations.append_column(
-            "run_id", pa.array(np.full(chunk.observations.num_rows, run_id, dtype=np.int32))
-        ).select(OBSERVATION_SCHEMA.names)
-        result = stores.observations.write(batch)
+    if prepared is not None:
+        result = stores.observations.write(prepared.with_run(run_id))
         stored += result.stored
         duplicate += result.duplicate
         rejected.extend(_conflicts_as_rejects(stores, result.conflicts, source))

@@ -26,12 +26,10 @@ from ecodata.store.observations import (
     CONFLICT_SCHEMA,
     STATS_SCHEMA,
     ObservationQuery,
+    PreparedBatch,
     WriteResult,
-    conform,
-    drop_repeated_keys,
     empty_conflicts,
-    newest_per_series,
-    time_bounds,
+    prepare,
 )
 
 _DDL = """
@@ -129,12 +127,11 @@ class DuckDBObservations:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def write(self, batch: pa.Table) -> WriteResult:
-        batch = conform(batch)
-        if batch.num_rows == 0:
-            return WriteResult(0, 0, empty_conflicts())
-        batch, repeated = drop_repeated_keys(batch)
-        lo, hi = time_bounds(batch)
+    def write(self, batch: pa.Table | PreparedBatch) -> WriteResult:
+        prepared = prepare(batch)
+        batch, repeated, lo, hi = prepared.batch, prepared.repeated, prepared.lo, prepared.hi
+        if lo is None or hi is None:
+            return WriteResult(0, repeated, empty_conflicts())
         params = {"lo": lo, "hi": hi}
         with self._write_lock:
             con = self._con
@@ -159,7 +156,7 @@ class DuckDBObservations:
                     ).fetchall()
                 n_stored = int(stored[0][0]) if stored else 0
                 if n_stored:
-                    con.register("newest", newest_per_series(batch))
+                    con.register("newest", prepared.newest)
                     try:
                         for statement in _UPDATE_LATEST:
                             con.execute(statement)

@@ -70,7 +70,7 @@ class ObservationStore(Protocol):
         caches of what is read from them); one cheap read."""
         ...
 
-    def write(self, batch: pa.Table) -> WriteResult: ...
+    def write(self, batch: pa.Table | PreparedBatch) -> WriteResult: ...
 
     def read(self, query: ObservationQuery) -> pa.Table: ...
 
@@ -172,6 +172,41 @@ def newest_per_series(batch: pa.Table) -> pa.Table:
         np.maximum.at(top_of, index, times)
         newest = batch.filter(pa.array(times == top_of[index]))
     return newest.select(batch.column_names).sort_by("series_id")
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedBatch:
+    """An observation batch made ready for a write by :func:`prepare`, in any thread: what a
+    store does before it touches the database, so that an import prepares the next file's batch
+    while the writer stores the current one."""
+
+    batch: pa.Table  # conformed, without repeated keys
+    repeated: int  # records dropped as repeats of a key within the batch
+    lo: datetime | None  # smallest and largest time (None when empty)
+    hi: datetime | None
+    newest: pa.Table  # the newest record of each series, by series id
+
+    def with_run(self, run_id: int) -> PreparedBatch:
+        """The same batch attributed to import run ``run_id``."""
+
+        def attributed(table: pa.Table) -> pa.Table:
+            runs = pa.array(np.full(table.num_rows, run_id, dtype=np.int32))
+            return table.set_column(table.schema.get_field_index("run_id"), "run_id", runs)
+
+        return PreparedBatch(
+            attributed(self.batch), self.repeated, self.lo, self.hi, attributed(self.newest)
+        )
+
+
+def prepare(batch: pa.Table | PreparedBatch) -> PreparedBatch:
+    """Conform a batch, drop repeated keys, find its time bounds and newest rows (pure)."""
+    if isinstance(batch, PreparedBatch):
+        return batch
+    table, repeated = drop_repeated_keys(conform(batch))
+    if table.num_rows == 0:
+        return PreparedBatch(table, repeated, None, None, table)
+    lo, hi = time_bounds(table)
+    return PreparedBatch(table, repeated, lo, hi, newest_per_series(table))
 
 
 def time_bounds(batch: pa.Table) -> tuple[datetime, datetime]:

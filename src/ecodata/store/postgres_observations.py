@@ -31,12 +31,10 @@ from ecodata.store.observations import (
     CONFLICT_SCHEMA,
     STATS_SCHEMA,
     ObservationQuery,
+    PreparedBatch,
     WriteResult,
-    conform,
-    drop_repeated_keys,
     empty_conflicts,
-    newest_per_series,
-    time_bounds,
+    prepare,
 )
 
 _DDL = """
@@ -152,12 +150,11 @@ class PostgresObservations:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def write(self, batch: pa.Table) -> WriteResult:
-        batch = conform(batch)
-        if batch.num_rows == 0:
-            return WriteResult(0, 0, empty_conflicts())
-        batch, repeated = drop_repeated_keys(batch)
-        lo, hi = time_bounds(batch)
+    def write(self, batch: pa.Table | PreparedBatch) -> WriteResult:
+        prepared = prepare(batch)
+        batch, repeated, lo, hi = prepared.batch, prepared.repeated, prepared.lo, prepared.hi
+        if lo is None or hi is None:
+            return WriteResult(0, repeated, empty_conflicts())
         with self._write_lock:
             self._ensure_partitions(lo, hi)
             conn = self._writer
@@ -193,7 +190,7 @@ class PostgresObservations:
                 if stored:
                     # binary COPY of the batch's newest rows, then one upsert in SQL
                     cur.execute(_NEWEST_INCOMING)
-                    _copy(cur, "newest_incoming", newest_per_series(batch))
+                    _copy(cur, "newest_incoming", prepared.newest)
                     cur.execute(_UPDATE_LATEST)
             if stored:
                 self._advance_version()
