@@ -478,27 +478,19 @@ def build_report(
             f"the API walk returned {sta['single']['rows_per_walk_checked']} rows, "
             f"the store {bare['sta_year']['rows']}"
         )
+
+    def compared(api_p50: float, bare_p50: float) -> dict[str, Any]:
+        return {
+            "api_single_p50_ms": api_p50,
+            "bare_p50_ms": bare_p50,
+            "ratio": ratio(api_p50, bare_p50),
+        }
+
     overhead = {
-        "latest": {
-            "api_single_p50_ms": latest["single"]["latency_ms"]["p50"],
-            "bare_p50_ms": bare_latest,
-            "ratio": ratio(latest["single"]["latency_ms"]["p50"], bare_latest),
-        },
-        "sta_page": {
-            "api_single_p50_ms": sta["single"]["latency_ms"]["p50"],
-            "bare_p50_ms": bare_page,
-            "ratio": ratio(sta["single"]["latency_ms"]["p50"], bare_page),
-        },
-        "sta_year": {
-            "api_single_p50_ms": sta["single"]["year_ms"]["p50"],
-            "bare_p50_ms": bare_year,
-            "ratio": ratio(sta["single"]["year_ms"]["p50"], bare_year),
-        },
-        "ckan_search": {
-            "api_single_p50_ms": ckan["single"]["latency_ms"]["p50"],
-            "bare_p50_ms": bare_search,
-            "ratio": ratio(ckan["single"]["latency_ms"]["p50"], bare_search),
-        },
+        "latest": compared(latest["single"]["latency_ms"]["p50"], bare_latest),
+        "sta_page": compared(sta["single"]["latency_ms"]["p50"], bare_page),
+        "sta_year": compared(sta["single"]["year_ms"]["p50"], bare_year),
+        "ckan_search": compared(ckan["single"]["latency_ms"]["p50"], bare_search),
     }
     for name, key in (
         ("latest", "latest"),

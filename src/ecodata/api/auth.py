@@ -100,9 +100,7 @@ async def principal_of(request: Request) -> Principal:
     """Dependency: the caller of a native (``/api/v1``) endpoint. An anonymous caller is
     resolved right here (no I/O); credentials are checked in the thread pool (registry look-ups,
     password hashing)."""
-    if getattr(request.state, "principal", None) is None and any(
-        h in _CREDENTIAL_HEADERS for h, _ in request.scope["headers"]
-    ):
+    if getattr(request.state, "principal", None) is None and has_credentials(request.scope):
         return await run_in_threadpool(resolve, request)
     return resolve(request)
 
@@ -118,6 +116,11 @@ def sta_principal_of(request: Request) -> Principal:
 
 
 _CREDENTIAL_HEADERS = (b"authorization", b"x-api-key", b"x-ckan-api-key")
+
+
+def has_credentials(scope: Scope) -> bool:
+    """Whether a request carries any header that credentials travel in."""
+    return any(h in _CREDENTIAL_HEADERS for h, _ in scope["headers"])
 
 
 #: The open-data interfaces whose anonymous use is limited; the web pages and their assets are not
@@ -139,7 +142,7 @@ class AnonymousRateLimit:
         if (
             scope["type"] != "http"
             or not scope["path"].startswith(RATE_LIMITED_PREFIXES)
-            or any(h in _CREDENTIAL_HEADERS for h, _ in scope["headers"])
+            or has_credentials(scope)
         ):
             await self.app(scope, receive, send)  # web pages and their assets, or a known client
             return

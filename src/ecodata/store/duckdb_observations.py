@@ -32,23 +32,17 @@ from ecodata.store.observations import (
     prepare,
 )
 
-_DDL = """
-CREATE TABLE IF NOT EXISTS observations (
+_OBSERVATION_COLUMNS = """(
     series_id INTEGER NOT NULL,
     time TIMESTAMPTZ NOT NULL,
     value DOUBLE,
     flag VARCHAR,
     qc SMALLINT NOT NULL DEFAULT 0,
     run_id INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS observations_latest (
-    series_id INTEGER NOT NULL,
-    time TIMESTAMPTZ NOT NULL,
-    value DOUBLE,
-    flag VARCHAR,
-    qc SMALLINT NOT NULL DEFAULT 0,
-    run_id INTEGER NOT NULL
-);
+)"""
+_DDL = f"""
+CREATE TABLE IF NOT EXISTS observations {_OBSERVATION_COLUMNS};
+CREATE TABLE IF NOT EXISTS observations_latest {_OBSERVATION_COLUMNS};
 CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 INSERT OR IGNORE INTO store_meta VALUES ('schema_version', '1');
 """
