@@ -95,3 +95,20 @@ def test_changed_selectors_refile_and_sync_is_idempotent(stores: Stores, shared_
         "catalog.sync",
         "catalog.update",
     ]
+
+
+def test_series_are_selected_by_ranges_of_consecutive_ids_and_lists() -> None:
+    from ecodata.store.membership import _id_conditions
+
+    engine = sa.create_engine("sqlite://")
+    table = sa.Table("t", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True))
+    table.create(engine)
+    wanted = [*range(1, 51), 60, 62, 64, *range(100, 131), 64]
+    with engine.begin() as conn:
+        conn.execute(table.insert(), [{"id": i} for i in range(1, 201)])
+        conditions = _id_conditions(table.c.id, wanted)
+        assert len(conditions) == 2  # the two runs as ranges, the three others as a list
+        found = [i for c in conditions for (i,) in conn.execute(sa.select(table.c.id).where(c))]
+        everything = conn.execute(sa.select(table.c.id).where(*_id_conditions(table.c.id, None)))
+        assert len(everything.fetchall()) == 200
+    assert sorted(found) == sorted(set(wanted))

@@ -109,6 +109,14 @@ def test_standard_exchanges_are_stored_and_acknowledged(stores: Stores, shared_d
     assert stored(stores, MN, "w00000", Period.HOUR)[0]["value"] == 17.5
     assert stored(stores, MN, "w01018", Period.HOUR)[0]["value"] == 40.1
     assert stores.registry.site(MN)["kind"] == "source-outlet"
+    # the series statistics (catalog, SensorThings phenomenon times) follow what was stored
+    (registered,) = [
+        s
+        for s in stores.registry.find_series(sites=[MN], period=Period.REALTIME)
+        if s["parameter"] == "w01001"
+    ]
+    assert registered["count"] == 1
+    assert registered["first_time"] == registered["last_time"] == ph["time"]
 
 
 def test_stream_framing_over_tcp(stores: Stores) -> None:

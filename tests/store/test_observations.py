@@ -9,7 +9,12 @@ import pytest
 
 from ecodata.errors import InputError
 from ecodata.model import Period
-from ecodata.store.observations import ObservationQuery
+from ecodata.store.observations import (
+    ObservationQuery,
+    batch_stats,
+    merge_stats,
+    newest_per_series,
+)
 from ecodata.store.stores import Stores
 
 T0 = datetime(2019, 1, 31, 12, tzinfo=UTC)  # crosses a month boundary in local time
@@ -142,3 +147,57 @@ def test_postgres_creates_monthly_partitions(postgres_url: str, tmp_path: object
         ).fetchone()
     assert names == {"observations_2019_01", "observations_2019_02"}
     assert bounds is not None and "2019-01-31 16:00:00+00" in bounds[0]
+
+
+def test_a_write_reports_the_statistics_of_what_it_stored(stores: Stores) -> None:
+    sid = _series(stores)
+    first = stores.observations.write(_batch(sid, 48))
+    assert first.stats is not None
+    assert first.stats.to_pylist() == [
+        {"series_id": sid, "first": T0, "last": T0 + timedelta(hours=47), "count": 48}
+    ]
+    again = stores.observations.write(_batch(sid, 48, run_id=2))
+    assert again.stats is not None and again.stats.num_rows == 0  # nothing stored
+    partly = stores.observations.write(_batch(sid, 72, run_id=3))
+    assert partly.stored == 24 and partly.stats is None  # the store cannot tell which
+
+
+def _stats_rows(table: pa.Table) -> list[tuple[int, datetime, datetime, int]]:
+    return [(r["series_id"], r["first"], r["last"], r["count"]) for r in table.to_pylist()]
+
+
+@pytest.mark.parametrize("spread", [1, 60_000_000], ids=["dense ids", "sparse ids"])
+def test_batch_statistics_newest_rows_and_merging(spread: int) -> None:
+    ids = [5 * spread, 2 * spread, 5 * spread, 9 * spread, 2 * spread]
+    hours = [3, 1, 7, 2, 0]
+    batch = pa.table(
+        {
+            "series_id": pa.array(ids, pa.int32()),
+            "time": pa.array([T0 + timedelta(hours=h) for h in hours], pa.timestamp("us", "UTC")),
+            "value": [1.0, 2.0, 3.0, 4.0, 5.0],
+            "flag": pa.array([None] * 5, pa.string()),
+            "qc": pa.array([0] * 5, pa.int16()),
+            "run_id": pa.array([1] * 5, pa.int32()),
+        }
+    )
+    h = [T0 + timedelta(hours=i) for i in range(8)]
+    stats = batch_stats(batch)
+    assert _stats_rows(stats) == [
+        (2 * spread, h[0], h[1], 2),
+        (5 * spread, h[3], h[7], 2),
+        (9 * spread, h[2], h[2], 1),
+    ]
+    newest = newest_per_series(batch, stats)
+    assert newest.column("value").to_pylist() == [2.0, 3.0, 4.0]
+    assert newest.equals(newest_per_series(batch))
+
+    later = batch_stats(
+        batch.slice(0, 1).set_column(1, "time", pa.array([h[5]], batch["time"].type))
+    )
+    merged = merge_stats([stats, later, stats.slice(0, 0)])
+    assert _stats_rows(merged) == [
+        (2 * spread, h[0], h[1], 2),
+        (5 * spread, h[3], h[7], 3),
+        (9 * spread, h[2], h[2], 1),
+    ]
+    assert merge_stats([]).num_rows == 0

@@ -23,9 +23,13 @@ import numpy as np
 import pyarrow as pa
 
 from ecodata.store.observations import WriteResult
+from ecodata.store.stored_stats import StoredStats
 from ecodata.store.stores import Stores
 
 log = logging.getLogger(__name__)
+
+#: Seconds between merges of the series statistics into the registry.
+STATS_EVERY = 1.0
 
 #: One row: series_id, time (microseconds since 1970-01-01T00:00Z), value, flag, qc.
 Row = tuple[int, int, float | None, str | None, int]
@@ -63,6 +67,10 @@ class GroupCommit:
         self.commits = 0
         self.rows_written = 0
         self.seconds = 0.0
+        # series statistics of what was committed, merged into the registry at most every
+        # STATS_EVERY seconds (off the acknowledgement path) and when stopping
+        self._stats = StoredStats()
+        self._stats_flushed = time.monotonic()
 
     async def start(self) -> None:
         # Arrow imports pandas lazily on its first conversion from Python objects (about a
@@ -77,7 +85,16 @@ class GroupCommit:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._flush_stats)
         self._executor.shutdown(wait=True)
+
+    def _flush_stats(self) -> None:
+        self._stats_flushed = time.monotonic()
+        if self._stats:
+            try:
+                self._stats.apply(self.stores)
+            except Exception:  # statistics are derived: never fail a feed for them
+                log.exception("could not update the series statistics")
 
     async def write(self, rows: Sequence[Row]) -> Committed:
         """Queue rows; return once they are committed (raises if the commit failed)."""
@@ -117,6 +134,8 @@ class GroupCommit:
             for _, future in batch:
                 if not future.done():
                     future.set_result(committed)
+            if time.monotonic() - self._stats_flushed >= STATS_EVERY:
+                await loop.run_in_executor(self._executor, self._flush_stats)
 
     def _commit(self, rows: list[Row]) -> Committed:
         started = time.perf_counter()
@@ -124,6 +143,7 @@ class GroupCommit:
             return Committed(0, 0, 0, 0, 0.0)
         table = rows_to_table(rows)
         result: WriteResult = self.stores.observations.write(table)
+        self._stats.add(result, table)
         if result.conflicts.num_rows and self.on_conflicts is not None:
             self.on_conflicts(result.conflicts)
         self.commits += 1

@@ -23,8 +23,10 @@ import pyarrow as pa
 
 from ecodata.errors import EcodataError, FormatError
 from ecodata.model import OBSERVATION_SCHEMA, Period
+from ecodata.store.arrays import from_numpy
 from ecodata.store.observations import PreparedBatch, prepare
 from ecodata.store.provenance import Counts, Rejected
+from ecodata.store.stored_stats import StoredStats
 from ecodata.store.stores import Stores
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ class Chunk:
     stored: int = 0
     duplicate: int = 0
     bytes_done: int = 0
+    unique_keys: bool = False  # the importer guarantees no two observations share a key
 
 
 class Importer(Protocol):
@@ -132,21 +135,23 @@ def run_import(
     """
     opts = options or {}
     results: list[FileResult] = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecodata-parse") as pool:
-        pending: deque[tuple[Path, Future[list[tuple[Chunk, PreparedBatch | None]]]]] = deque()
-        queue = iter(paths)
-        for path in islice(queue, 2):
-            pending.append((path, pool.submit(_parse_file, importer, path, stores, opts)))
-        while pending:
-            path, future = pending.popleft()
-            following = next(queue, None)
-            if following is not None:
-                pending.append(
-                    (following, pool.submit(_parse_file, importer, following, stores, opts))
-                )
-            results.append(_import_file(stores, kind, path, future, user, progress))
-    if any(r.counts.stored for r in results):
-        stores.registry.update_series_stats(stores.observations.stats())
+    stats = StoredStats()  # merged into the series at the end (no recount of the store)
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecodata-parse") as pool:
+            pending: deque[tuple[Path, Future[list[tuple[Chunk, PreparedBatch | None]]]]] = deque()
+            queue = iter(paths)
+            for path in islice(queue, 2):
+                pending.append((path, pool.submit(_parse_file, importer, path, stores, opts)))
+            while pending:
+                path, future = pending.popleft()
+                following = next(queue, None)
+                if following is not None:
+                    pending.append(
+                        (following, pool.submit(_parse_file, importer, following, stores, opts))
+                    )
+                results.append(_import_file(stores, kind, path, future, user, progress, stats))
+    finally:
+        stats.apply(stores)
     return ImportSummary(kind, results)
 
 
@@ -161,8 +166,9 @@ def _parse_file(
         if table is None or not table.num_rows:
             out.append((chunk, None))
             continue
-        runless = table.append_column("run_id", pa.array(np.zeros(table.num_rows, np.int32)))
-        out.append((chunk, prepare(runless.select(OBSERVATION_SCHEMA.names))))
+        runless = table.append_column("run_id", from_numpy(np.zeros(table.num_rows, np.int32)))
+        batch = runless.select(OBSERVATION_SCHEMA.names)
+        out.append((chunk, prepare(batch, unique_keys=chunk.unique_keys)))
     return out
 
 
@@ -173,13 +179,14 @@ def _import_file(
     parsed: Future[list[tuple[Chunk, PreparedBatch | None]]],
     user: str,
     progress: Progress | None,
+    stats: StoredStats,
 ) -> FileResult:
     source = str(path)
     run_id = stores.provenance.start_run(kind, source, sha256=sha256_of(path), user=user)
     counts = Counts()
     try:
         for chunk, prepared in parsed.result():
-            counts = counts + _store_chunk(stores, chunk, prepared, run_id, source)
+            counts = counts + _store_chunk(stores, chunk, prepared, run_id, source, stats)
             if progress is not None and chunk.bytes_done:
                 progress(chunk.bytes_done)
     except EcodataError as exc:
@@ -202,12 +209,18 @@ def _import_file(
 
 
 def _store_chunk(
-    stores: Stores, chunk: Chunk, prepared: PreparedBatch | None, run_id: int, source: str
+    stores: Stores,
+    chunk: Chunk,
+    prepared: PreparedBatch | None,
+    run_id: int,
+    source: str,
+    stats: StoredStats,
 ) -> Counts:
     stored, duplicate = chunk.stored, chunk.duplicate
     rejected = list(chunk.rejected)
     if prepared is not None:
         result = stores.observations.write(prepared.with_run(run_id))
+        stats.add(result, prepared.stats)
         stored += result.stored
         duplicate += result.duplicate
         rejected.extend(_conflicts_as_rejects(stores, result.conflicts, source))
@@ -273,6 +286,7 @@ def columns_to_chunk(
     parts: list[pa.Table] = []
     rejected: list[Rejected] = []
     read = 0
+    instant = pa.timestamp("us", tz="UTC")
     for k, code in enumerate(codes):
         values = np.asarray(columns[code], dtype=np.float64)
         present = ~np.isnan(values)
@@ -295,11 +309,11 @@ def columns_to_chunk(
         parts.append(
             pa.table(
                 {
-                    "series_id": pa.array(matrix[k, site_index[keep]], type=pa.int32()),
-                    "time": pa.array(times[keep], type=pa.timestamp("us", tz="UTC")),
-                    "value": pa.array(values[keep]),
+                    "series_id": from_numpy(matrix[k, site_index[keep]].astype(np.int32)),
+                    "time": from_numpy(times[keep].astype("datetime64[us]"), instant),
+                    "value": from_numpy(values[keep]),
                     "flag": pa.nulls(len(keep), pa.string()),
-                    "qc": pa.array(qc[keep].astype(np.int16)),
+                    "qc": from_numpy(qc[keep].astype(np.int16)),
                 }
             )
         )

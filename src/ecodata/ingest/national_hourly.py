@@ -28,6 +28,7 @@ from ecodata.errors import FormatError
 from ecodata.ingest.importing import Chunk, ImportContext
 from ecodata.ingest.quality import bounds_for, reject_reason, screen
 from ecodata.model import Period
+from ecodata.store.arrays import from_numpy
 from ecodata.store.provenance import Rejected
 
 #: `type` row → parameter code. Measured 1-h values first, then the published series.
@@ -68,25 +69,24 @@ def parse(data: bytes, source: str, ctx: ImportContext, *, shift_hours: int = 0)
     stations = [h.strip() for h in header[3:]]
     table, rejected = _read_values(data, source, stations)
     not_numbers = len(rejected)
-    n_rows = table.num_rows
-    values = np.empty((n_rows, len(stations)), dtype=np.float64)
-    for j in range(len(stations)):
-        values[:, j] = table.column(3 + j).to_numpy(zero_copy_only=False)
+    # Station-major value matrix (stations × rows): one concatenation of the station columns.
+    values = _station_matrix(table, len(stations))
 
     # Row keys: date, hour, type → (valid row mask, time, parameter index).
     times, row_ok, param_index = _row_keys(table, source, data, rejected, shift_hours, ctx)
     present = ~np.isnan(values)
     # A rejected line is one record; so is a cell that is not a number.
-    read = int(present[row_ok].sum()) + int((~row_ok).sum()) + not_numbers
+    read = int(present[:, row_ok].sum()) + int((~row_ok).sum()) + not_numbers
 
     series = ctx.series_matrix(stations, _PARAMETERS, Period.HOUR)  # (parameters × stations)
-    for j in map(int, np.flatnonzero(series[0] < 0)):
-        for i in np.flatnonzero(present[:, j] & row_ok).tolist():
+    known = series[0] >= 0
+    for j in map(int, np.flatnonzero(~known)):
+        for i in np.flatnonzero(present[j] & row_ok).tolist():
             rejected.append(
                 Rejected(
                     source,
                     f"line {i + 2}, column {stations[j]}",
-                    f"{table.column('type')[i].as_py()}={values[i, j]:g}",
+                    f"{table.column('type')[i].as_py()}={values[j, i]:g}",
                     f"unknown station {stations[j]!r}; import the station list first "
                     "(`ecodata import stations …`)",
                     site_code=stations[j],
@@ -94,34 +94,52 @@ def parse(data: bytes, source: str, ctx: ImportContext, *, shift_hours: int = 0)
             )
     params = {p["code"]: p for p in ctx.stores.registry.parameters(codes=_PARAMETERS)}
     bounds = bounds_for(_PARAMETERS, params)
-    low, high = bounds.low[param_index][:, None], bounds.high[param_index][:, None]
+    low, high = bounds.low[param_index], bounds.high[param_index]
     negative, qc = screen(values, low, high)
-    negative &= present & row_ok[:, None] & (series[0] >= 0)[None, :]
-    for i, j in zip(*np.nonzero(negative), strict=True):
+    negative &= present & row_ok & known[:, None]
+    for j, i in zip(*np.nonzero(negative), strict=True):
         rejected.append(
             Rejected(
                 source,
                 f"line {i + 2}, column {stations[j]}",
-                f"{table.column('type')[i].as_py()}={values[i, j]:g}",
-                reject_reason(values[i, j], low[i, 0]),
+                f"{table.column('type')[i].as_py()}={values[j, i]:g}",
+                reject_reason(values[j, i], low[i]),
                 site_code=stations[j],
                 parameter_code=_PARAMETERS[param_index[i]],
             )
         )
 
-    keep = present & row_ok[:, None] & ~negative & (series[0] >= 0)[None, :]
-    rows, cols = np.nonzero(keep)
-    series_ids = series[param_index[rows], cols]
+    keep = present & row_ok & ~negative & known[:, None]
+    n_kept = int(keep.sum())
     observations = pa.table(
         {
-            "series_id": pa.array(series_ids, type=pa.int32()),
-            "time": pa.array(times[rows], type=pa.timestamp("us", tz="UTC")),
-            "value": pa.array(values[rows, cols]),
-            "flag": pa.nulls(len(rows), pa.string()),
-            "qc": pa.array(qc[rows, cols]),
+            "series_id": from_numpy(series.T[:, param_index][keep]),
+            "time": from_numpy(
+                np.broadcast_to(times, keep.shape)[keep], pa.timestamp("us", tz="UTC")
+            ),
+            "value": from_numpy(values[keep]),
+            "flag": pa.nulls(n_kept, pa.string()),
+            "qc": from_numpy(qc[keep]),
         }
     )
-    return Chunk(observations, rejected, read=read, bytes_done=len(data))
+    # (date, hour, type) rows are unique (repeats are rejected above), so keys are unique
+    # whenever the header names every station once.
+    unique = len(set(stations)) == len(stations)
+    return Chunk(observations, rejected, read=read, bytes_done=len(data), unique_keys=unique)
+
+
+def _station_matrix(table: pa.Table, n_stations: int) -> np.ndarray:
+    """The float columns after the three key columns as one (stations × rows) array, NaN where
+    empty."""
+    if n_stations == 0:
+        return np.empty((0, table.num_rows))
+    if table.num_rows == 0:
+        return np.empty((n_stations, 0))
+    batches = table.to_batches()  # one, as the file is read as one block
+    whole = batches[0] if len(batches) == 1 else table.combine_chunks().to_batches()[0]
+    stations = whole.select(range(3, whole.num_columns))
+    by_column = stations.to_tensor(null_to_nan=True, row_major=False)  # (rows × stations)
+    return np.asarray(by_column).T
 
 
 def _read_values(data: bytes, source: str, stations: list[str]) -> tuple[pa.Table, list[Rejected]]:
@@ -129,7 +147,7 @@ def _read_values(data: bytes, source: str, stations: list[str]) -> tuple[pa.Tabl
     types: dict[str, pa.DataType] = {"date": pa.string(), "hour": pa.string(), "type": pa.string()}
     # One block for the whole file (a day is under 2 MB): every column then is one contiguous
     # chunk, and turning 1,500 station columns into the value matrix costs a fifth of the time.
-    whole = pacsv.ReadOptions(block_size=max(len(data), 1 << 20) + 1)
+    whole = pacsv.ReadOptions(block_size=max(len(data), 1 << 20) + 1, use_threads=False)
     try:
         table = pacsv.read_csv(
             io.BytesIO(data),

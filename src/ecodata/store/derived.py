@@ -241,4 +241,4 @@ def create_sql(table: str, schema: pa.Schema, key: Sequence[str], dialect: Diale
 
 
 def empty_cells() -> pa.Table:
-    return CELL_SCHEMA.empty_table()
+    return pa.Table.from_batches([], schema=CELL_SCHEMA)

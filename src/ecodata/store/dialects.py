@@ -88,26 +88,49 @@ def libpq_url(url: str) -> str:
 
 
 def update_series_stats(conn: sa.Connection, stats: Any) -> None:
-    """Bulk-update ``series.first_time/last_time/count`` from an Arrow table (series_id, first,
-    last, count) in one round trip per dialect (the generic executemany costs seconds here)."""
+    """Set ``series.first_time/last_time/count`` from an Arrow table (series_id, first, last,
+    count) in one round trip per dialect (the generic executemany costs seconds here)."""
+    _write_series_stats(conn, stats, add=False)
+
+
+def merge_series_stats(conn: sa.Connection, stats: Any) -> None:
+    """Widen ``series.first_time/last_time`` to and add ``count`` from the statistics of newly
+    stored records (same table layout as :func:`update_series_stats`)."""
+    _write_series_stats(conn, stats, add=True)
+
+
+def _write_series_stats(conn: sa.Connection, stats: Any, *, add: bool) -> None:
     import numpy as np
 
-    ids = stats.column("series_id").to_numpy().astype(np.int64)
-    counts = stats.column("count").to_numpy().astype(np.int64)
-    first = stats.column("first").cast("int64").to_numpy().astype("datetime64[us]")
-    last = stats.column("last").cast("int64").to_numpy().astype("datetime64[us]")
+    from ecodata.store.arrays import to_numpy
+
+    ids = to_numpy(stats.column("series_id"), np.int32).astype(np.int64)
+    counts = to_numpy(stats.column("count"), np.int64)
+    first = to_numpy(stats.column("first"), np.int64).astype("datetime64[us]")
+    last = to_numpy(stats.column("last"), np.int64).astype("datetime64[us]")
     if conn.dialect.name == "sqlite":
-        # SQLAlchemy's SQLite DateTime storage format, in UTC (see UTCDateTime).
+        # SQLAlchemy's SQLite DateTime storage format, in UTC (see UTCDateTime): fixed width,
+        # so text order is time order.
         f = np.char.replace(np.datetime_as_string(first, unit="us"), "T", " ")
         la = np.char.replace(np.datetime_as_string(last, unit="us"), "T", " ")
         rows = list(zip(f.tolist(), la.tolist(), counts.tolist(), ids.tolist(), strict=True))
-        conn.connection.driver_connection.executemany(  # type: ignore[union-attr]
-            "UPDATE series SET first_time = ?, last_time = ?, count = ? WHERE id = ?", rows
-        )
+        sql = "UPDATE series SET first_time = ?, last_time = ?, count = ? WHERE id = ?"
+        if add:
+            sql = (
+                "UPDATE series SET first_time = min(coalesce(first_time, ?1), ?1), "
+                "last_time = max(coalesce(last_time, ?2), ?2), count = count + ?3 WHERE id = ?4"
+            )
+        conn.connection.driver_connection.executemany(sql, rows)  # type: ignore[union-attr]
         return
+    assign = (
+        "first_time = LEAST(series.first_time, x.f), last_time = GREATEST(series.last_time, "
+        "x.l), count = series.count + x.n"
+        if add
+        else "first_time = x.f, last_time = x.l, count = x.n"
+    )
     conn.execute(
         sa.text(
-            """UPDATE series SET first_time = x.f, last_time = x.l, count = x.n
+            f"""UPDATE series SET {assign}
                FROM (SELECT unnest(CAST(:ids AS bigint[])) AS id,
                             unnest(CAST(:f AS timestamp[])) AT TIME ZONE 'UTC' AS f,
                             unnest(CAST(:l AS timestamp[])) AT TIME ZONE 'UTC' AS l,
@@ -123,15 +146,33 @@ def update_series_stats(conn: sa.Connection, stats: Any) -> None:
     )
 
 
-def insert_series(conn: sa.Connection, keys: Sequence[tuple[int, int, int]]) -> None:
-    """Insert (site_id, parameter_id, period) series that may exist already, in bulk."""
-    mark = "?" if conn.dialect.name == "sqlite" else "%s"
-    sql = (
-        f"INSERT INTO series (site_id, parameter_id, period, count) VALUES ({mark}, {mark}, "
-        f"{mark}, 0) ON CONFLICT (site_id, parameter_id, period) DO NOTHING"
-    )
+def _driver_executemany(conn: sa.Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Run ``sql`` (``?`` marks) once per row through the driver: bulk registry writes of tens of
+    thousands of rows, where SQLAlchemy's per-row parameter handling would dominate."""
+    if conn.dialect.name != "sqlite":
+        sql = sql.replace("?", "%s")
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(sql, [(int(s), int(p), int(d)) for s, p, d in keys])
+        cursor.executemany(sql, rows)
     finally:
         cursor.close()
+
+
+def set_series_datasets(conn: sa.Connection, rows: Sequence[tuple[int, int]]) -> None:
+    """File (series_id, dataset_id) pairs in ``dataset_series``, replacing earlier ones."""
+    _driver_executemany(
+        conn,
+        "INSERT INTO dataset_series (series_id, dataset_id) VALUES (?, ?) "
+        "ON CONFLICT (series_id) DO UPDATE SET dataset_id = excluded.dataset_id",
+        rows,
+    )
+
+
+def insert_series(conn: sa.Connection, keys: Sequence[tuple[int, int, int]]) -> None:
+    """Insert (site_id, parameter_id, period) series that may exist already, in bulk."""
+    _driver_executemany(
+        conn,
+        "INSERT INTO series (site_id, parameter_id, period, count) VALUES (?, ?, ?, 0) "
+        "ON CONFLICT (site_id, parameter_id, period) DO NOTHING",
+        [(int(s), int(p), int(d)) for s, p, d in keys],
+    )

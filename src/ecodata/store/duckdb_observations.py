@@ -30,6 +30,7 @@ from ecodata.store.observations import (
     WriteResult,
     empty_conflicts,
     prepare,
+    stored_stats,
 )
 
 _OBSERVATION_COLUMNS = """(
@@ -125,7 +126,7 @@ class DuckDBObservations:
         prepared = prepare(batch)
         batch, repeated, lo, hi = prepared.batch, prepared.repeated, prepared.lo, prepared.hi
         if lo is None or hi is None:
-            return WriteResult(0, repeated, empty_conflicts())
+            return WriteResult(0, repeated, empty_conflicts(), prepared.stats)
         params = {"lo": lo, "hi": hi}
         with self._write_lock:
             con = self._con
@@ -175,7 +176,7 @@ class DuckDBObservations:
                 self._version += 1
         conflicts = conflicts.cast(CONFLICT_SCHEMA)
         duplicate = batch.num_rows - n_stored - conflicts.num_rows + repeated
-        return WriteResult(n_stored, duplicate, conflicts)
+        return WriteResult(n_stored, duplicate, conflicts, stored_stats(prepared, n_stored))
 
     # -- reading -----------------------------------------------------------------------------
 

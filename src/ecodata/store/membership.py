@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from ecodata.catalog.selectors import SeriesFacts, first_match
 from ecodata.model import Period
 from ecodata.store import schema
-from ecodata.store.dialects import upsert
+from ecodata.store.dialects import set_series_datasets
 
 _CHUNK = 500
 
@@ -54,21 +54,41 @@ def assign(conn: sa.Connection, series_ids: Sequence[int] | None = None) -> int:
         .outerjoin(prov, prov.c.id == site.c.provider_id)
         .outerjoin(m, m.c.series_id == s.c.id)
     )
-    chunks: list[Any] = (
-        [None]
-        if series_ids is None
-        else [series_ids[i : i + _CHUNK] for i in range(0, len(series_ids), _CHUNK)]
-    )
-    changes: list[dict[str, int]] = []
-    for chunk in chunks:
-        query = base if chunk is None else base.where(s.c.id.in_(list(chunk)))
-        for sid, code, kind, provider, domain, published, period, current in conn.execute(query):
-            facts = SeriesFacts(code, kind, provider, domain, bool(published), Period(period))
-            wanted = first_match(selectors, facts)
+    # Selectors that do not name sites decide by the other facts alone, so one decision serves
+    # every series with the same kind, provider, domain, publication and period.
+    by_site = any("site_codes" in selector for _, selector in selectors)
+    decided: dict[tuple[Any, ...], int | None] = {}
+    changes: list[tuple[int, int]] = []
+    for condition in _id_conditions(s.c.id, series_ids):
+        for sid, code, kind, provider, domain, published, period, current in conn.execute(
+            base.where(condition)
+        ):
+            key = (code if by_site else "", kind, provider, domain, bool(published), period)
+            if key not in decided:
+                facts = SeriesFacts(*key[:5], Period(period))
+                decided[key] = first_match(selectors, facts)
+            wanted = decided[key]
             if wanted is not None and wanted != current:
-                changes.append({"series_id": int(sid), "dataset_id": wanted})
+                changes.append((int(sid), wanted))
     if changes:
-        stmt = upsert(m, conn.dialect.name, ("series_id",), ("dataset_id",))
-        for start in range(0, len(changes), _CHUNK):
-            conn.execute(stmt, changes[start : start + _CHUNK])
+        set_series_datasets(conn, changes)
     return len(changes)
+
+
+def _id_conditions(column: Any, ids: Sequence[int] | None) -> list[Any]:
+    """WHERE conditions that together select ``ids`` (all rows when ``None``): runs of
+    consecutive ids (series created together) as ranges, the rest as IN lists of bounded size."""
+    if ids is None:
+        return [sa.true()]
+    ordered = sorted({int(i) for i in ids})
+    runs: list[tuple[int, int]] = []
+    for i in ordered:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    ranges = [column.between(lo, hi) for lo, hi in runs if hi - lo >= 16]
+    single = [i for lo, hi in runs if hi - lo < 16 for i in range(lo, hi + 1)]
+    conditions = [sa.or_(*ranges[k : k + _CHUNK]) for k in range(0, len(ranges), _CHUNK)]
+    conditions += [column.in_(single[k : k + _CHUNK]) for k in range(0, len(single), _CHUNK)]
+    return conditions

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import numpy as np
@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from ecodata.errors import InputError
 from ecodata.model import OBSERVATION_SCHEMA
+from ecodata.store.arrays import from_numpy, to_numpy
 from ecodata.store.derived import CellQuery, DerivedQuery
 
 #: Columns of a conflict table: the incoming record plus what is stored under its key.
@@ -42,6 +43,9 @@ class WriteResult:
     stored: int
     duplicate: int
     conflicts: pa.Table  # CONFLICT_SCHEMA
+    # first/last time and count per series of the records this write stored (STATS_SCHEMA);
+    # None when the store could not tell (a write that stored part of its batch)
+    stats: pa.Table | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,9 @@ class ObservationStore(Protocol):
     def close(self) -> None: ...
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def conform(batch: pa.Table) -> pa.Table:
     """Cast a batch to :data:`OBSERVATION_SCHEMA`, refusing missing columns or null keys."""
     missing = [f.name for f in OBSERVATION_SCHEMA if f.name not in batch.column_names]
@@ -127,8 +134,8 @@ def drop_repeated_keys(batch: pa.Table) -> tuple[pa.Table, int]:
         return batch, 0
     if not _has_repeated_keys(batch):
         return batch, 0
-    series = batch.column("series_id").to_numpy()
-    times = batch.column("time").cast(pa.int64()).to_numpy()
+    series = to_numpy(batch.column("series_id"), np.int32)
+    times = to_numpy(batch.column("time"), np.int64)
     order = np.lexsort((np.arange(len(series)), times, series))
     s, t = series[order], times[order]
     repeated = np.zeros(len(order), dtype=bool)
@@ -136,7 +143,7 @@ def drop_repeated_keys(batch: pa.Table) -> tuple[pa.Table, int]:
     if not repeated.any():
         return batch, 0
     keep = np.sort(order[~repeated])
-    return batch.take(pa.array(keep)), int(repeated.sum())
+    return batch.take(from_numpy(keep)), int(repeated.sum())
 
 
 def _has_repeated_keys(batch: pa.Table) -> bool:
@@ -144,33 +151,107 @@ def _has_repeated_keys(batch: pa.Table) -> bool:
     key is dense: (series offset × distinct times + time index), counted with ``bincount``."""
     times = batch.column("time")
     distinct = pc.unique(times)
-    series = batch.column("series_id").to_numpy()
+    series = to_numpy(batch.column("series_id"), np.int32)
     low = int(series.min())
     cells = (int(series.max()) - low + 1) * len(distinct)
     if cells > 50_000_000:
         return True  # too sparse to count densely: let the sorting check decide
-    index = pc.index_in(times, value_set=distinct).to_numpy()
+    index = to_numpy(pc.index_in(times, value_set=distinct), np.int32)
     key = (series.astype(np.int64) - low) * len(distinct) + index
     return bool((np.bincount(key, minlength=cells) > 1).any())
 
 
-def newest_per_series(batch: pa.Table) -> pa.Table:
+_DENSE_SPAN = 50_000_000  # series id spans up to this are grouped with dense numpy arrays
+
+
+def _stats_table(ids: np.ndarray, first: np.ndarray, last: np.ndarray, n: np.ndarray) -> pa.Table:
+    instant = pa.timestamp("us", tz="UTC")
+    return pa.table(
+        {
+            "series_id": from_numpy(ids.astype(np.int32)),
+            "first": from_numpy(first.astype(np.int64), instant),
+            "last": from_numpy(last.astype(np.int64), instant),
+            "count": from_numpy(n.astype(np.int64)),
+        }
+    )
+
+
+def _grouped_stats(
+    series: np.ndarray, first: np.ndarray, last: np.ndarray, n: np.ndarray | None
+) -> pa.Table:
+    """Statistics by series of records (``n`` None: each counts once) or of partial statistics
+    (in numpy: Arrow's grouping would load its dataset module, and with it pandas)."""
+    low, high = int(series.min()), int(series.max())
+    dense = high - low <= _DENSE_SPAN
+    if dense:  # one slot per id in the span
+        group, slots = series - low, high - low + 1
+    else:
+        ids, group = np.unique(series, return_inverse=True)
+        slots = len(ids)
+    lowest = np.full(slots, np.iinfo(np.int64).max)
+    highest = np.full(slots, np.iinfo(np.int64).min)
+    np.minimum.at(lowest, group, first)
+    np.maximum.at(highest, group, last)
+    counts = np.bincount(group, n, slots)
+    if dense:
+        present = np.flatnonzero(counts)
+        ids, lowest, highest, counts = (
+            present + low,
+            lowest[present],
+            highest[present],
+            counts[present],
+        )
+    return _stats_table(ids, lowest, highest, counts)
+
+
+def batch_stats(batch: pa.Table) -> pa.Table:
+    """Per series of a batch without repeated keys: first and last time and the number of
+    records (:data:`STATS_SCHEMA`), by series id."""
+    if batch.num_rows == 0:
+        return pa.Table.from_batches([], schema=STATS_SCHEMA)
+    series = to_numpy(batch.column("series_id"), np.int32)
+    times = to_numpy(batch.column("time"), np.int64)
+    return _grouped_stats(series, times, times, None)  # each record counts once
+
+
+def merge_stats(parts: Sequence[pa.Table]) -> pa.Table:
+    """Several :data:`STATS_SCHEMA` tables as one: earliest first, latest last, counts added."""
+    tables = [t for t in parts if t.num_rows]
+    if not tables:
+        return pa.Table.from_batches([], schema=STATS_SCHEMA)
+    if len(tables) == 1:
+        return tables[0]
+
+    def column(name: str, dtype: type) -> np.ndarray:
+        return np.concatenate([to_numpy(t.column(name), dtype) for t in tables])
+
+    return _grouped_stats(
+        column("series_id", np.int32),
+        column("first", np.int64),
+        column("last", np.int64),
+        column("count", np.int64),
+    )
+
+
+def newest_per_series(batch: pa.Table, stats: pa.Table | None = None) -> pa.Table:
     """The newest record of each series in a batch without repeated keys, by series id: what a
-    write may make the series' latest observation."""
+    write may make the series' latest observation. ``stats`` is the batch's
+    :func:`batch_stats`, when known."""
     if batch.num_rows == 0:
         return batch
-    series = batch.column("series_id").to_numpy()
-    times = batch.column("time").cast(pa.int64()).to_numpy()
-    low, high = int(series.min()), int(series.max())
-    if high - low > 50_000_000:  # too sparse for a dense array: hash-aggregate instead
-        top = batch.group_by("series_id").aggregate([("time", "max")])
-        keys = pa.table({"series_id": top["series_id"], "time": top["time_max"]})
-        newest = batch.join(keys, ["series_id", "time"], join_type="inner")
+    stats = batch_stats(batch) if stats is None else stats
+    ids = to_numpy(stats.column("series_id"), np.int32)
+    last = to_numpy(stats.column("last"), np.int64)
+    series = to_numpy(batch.column("series_id"), np.int32)
+    times = to_numpy(batch.column("time"), np.int64)
+    low, high = int(ids[0]), int(ids[-1])
+    if high - low <= _DENSE_SPAN:
+        last_of = np.zeros(high - low + 1, dtype=np.int64)
+        last_of[ids - low] = last
+        newest_time = last_of[series - low]
     else:
-        index = series - low
-        top_of = np.full(high - low + 1, np.iinfo(np.int64).min)
-        np.maximum.at(top_of, index, times)
-        newest = batch.filter(pa.array(times == top_of[index]))
+        newest_time = last[np.searchsorted(ids, series)]
+    newest = batch.filter(from_numpy(times == newest_time))
     return newest.select(batch.column_names).sort_by("series_id")
 
 
@@ -185,35 +266,61 @@ class PreparedBatch:
     lo: datetime | None  # smallest and largest time (None when empty)
     hi: datetime | None
     newest: pa.Table  # the newest record of each series, by series id
+    stats: pa.Table  # first and last time and count of each series (STATS_SCHEMA)
 
     def with_run(self, run_id: int) -> PreparedBatch:
         """The same batch attributed to import run ``run_id``."""
 
         def attributed(table: pa.Table) -> pa.Table:
-            runs = pa.array(np.full(table.num_rows, run_id, dtype=np.int32))
+            runs = from_numpy(np.full(table.num_rows, run_id, dtype=np.int32))
             return table.set_column(table.schema.get_field_index("run_id"), "run_id", runs)
 
         return PreparedBatch(
-            attributed(self.batch), self.repeated, self.lo, self.hi, attributed(self.newest)
+            attributed(self.batch),
+            self.repeated,
+            self.lo,
+            self.hi,
+            attributed(self.newest),
+            self.stats,
         )
 
 
-def prepare(batch: pa.Table | PreparedBatch) -> PreparedBatch:
-    """Conform a batch, drop repeated keys, find its time bounds and newest rows (pure)."""
+def prepare(batch: pa.Table | PreparedBatch, *, unique_keys: bool = False) -> PreparedBatch:
+    """Conform a batch, drop repeated keys, find its time bounds and newest rows (pure).
+
+    ``unique_keys`` says that the producer guarantees distinct (series_id, time) keys, which
+    skips the search for repeats.
+    """
     if isinstance(batch, PreparedBatch):
         return batch
-    table, repeated = drop_repeated_keys(conform(batch))
+    table, repeated = conform(batch), 0
+    if not unique_keys:
+        table, repeated = drop_repeated_keys(table)
+    stats = batch_stats(table)
     if table.num_rows == 0:
-        return PreparedBatch(table, repeated, None, None, table)
+        return PreparedBatch(table, repeated, None, None, table, stats)
     lo, hi = time_bounds(table)
-    return PreparedBatch(table, repeated, lo, hi, newest_per_series(table))
+    return PreparedBatch(table, repeated, lo, hi, newest_per_series(table, stats), stats)
+
+
+def stored_stats(prepared: PreparedBatch, stored: int) -> pa.Table | None:
+    """The statistics of what a write of ``prepared`` stored, when it stored all or nothing."""
+    if stored == prepared.batch.num_rows:
+        return prepared.stats
+    if stored == 0:
+        return pa.Table.from_batches([], schema=STATS_SCHEMA)
+    return None
 
 
 def time_bounds(batch: pa.Table) -> tuple[datetime, datetime]:
     """Smallest and largest time in a non-empty batch."""
-    bounds = pc.min_max(batch.column("time"))
-    return bounds["min"].as_py(), bounds["max"].as_py()
+    # Microseconds since the epoch (the schema's unit), turned into datetimes without Arrow's
+    # scalar conversion, which imports pandas on its first call.
+    bounds = pc.min_max(batch.column("time").cast(pa.int64()))
+    return _EPOCH + timedelta(microseconds=bounds["min"].as_py()), _EPOCH + timedelta(
+        microseconds=bounds["max"].as_py()
+    )
 
 
 def empty_conflicts() -> pa.Table:
-    return CONFLICT_SCHEMA.empty_table()
+    return pa.Table.from_batches([], schema=CONFLICT_SCHEMA)  # (empty_table() imports pandas)

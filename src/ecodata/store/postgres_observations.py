@@ -35,6 +35,7 @@ from ecodata.store.observations import (
     WriteResult,
     empty_conflicts,
     prepare,
+    stored_stats,
 )
 
 _DDL = """
@@ -154,7 +155,7 @@ class PostgresObservations:
         prepared = prepare(batch)
         batch, repeated, lo, hi = prepared.batch, prepared.repeated, prepared.lo, prepared.hi
         if lo is None or hi is None:
-            return WriteResult(0, repeated, empty_conflicts())
+            return WriteResult(0, repeated, empty_conflicts(), prepared.stats)
         with self._write_lock:
             self._ensure_partitions(lo, hi)
             conn = self._writer
@@ -196,7 +197,7 @@ class PostgresObservations:
                 self._advance_version()
         conflicts = _rows_to_table(conflict_rows, CONFLICT_SCHEMA)
         duplicate = batch.num_rows - stored - conflicts.num_rows + repeated
-        return WriteResult(stored, duplicate, conflicts)
+        return WriteResult(stored, duplicate, conflicts, stored_stats(prepared, stored))
 
     # -- reading -----------------------------------------------------------------------------
 

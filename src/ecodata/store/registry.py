@@ -19,7 +19,13 @@ import sqlalchemy as sa
 from ecodata.errors import NotFoundError
 from ecodata.model import Period
 from ecodata.store import membership, schema
-from ecodata.store.dialects import insert_series, sqlalchemy_url, update_series_stats, upsert
+from ecodata.store.dialects import (
+    insert_series,
+    merge_series_stats,
+    sqlalchemy_url,
+    update_series_stats,
+    upsert,
+)
 
 SeriesKey = tuple[int, int, int]  # (site_id, parameter_id, period)
 
@@ -264,7 +270,8 @@ class Registry:
         sites = self.site_ids(site_codes)
         known = np.array([code in sites for code in site_codes], dtype=bool)
         known_ids = [sites[code] for code in site_codes if code in sites]
-        keys = [(site, parameter, int(period)) for parameter in parameter_ids for site in known_ids]
+        label = int(period)
+        keys = [(site, parameter, label) for parameter in parameter_ids for site in known_ids]
         ids = self.series_ids(keys)
         matrix = np.full((len(parameter_ids), len(site_codes)), -1, dtype=np.int32)
         if keys:
@@ -388,6 +395,13 @@ class Registry:
         if stats.num_rows:
             with self.engine.begin() as conn:
                 update_series_stats(conn, stats)
+
+    def merge_series_stats(self, stats: pa.Table) -> None:
+        """Widen first/last time and add the counts of newly stored records to their series
+        (a table series_id, first, last, count)."""
+        if stats.num_rows:
+            with self.engine.begin() as conn:
+                merge_series_stats(conn, stats)
 
     # -- internals ---------------------------------------------------------------------------
 

@@ -1,0 +1,42 @@
+"""Arrow arrays from numpy arrays without a copy.
+
+``pa.array`` converts a numpy array too, but it copies, and its first call imports pandas to
+check for pandas types (over half a second): the import path does not need either.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+
+def from_numpy(values: np.ndarray, type: pa.DataType | None = None) -> pa.Array:
+    """A null-free Arrow array over the buffer of a one-dimensional numpy array (NaN stays a
+    value). ``type`` must have the item size of ``values`` (e.g. ``pa.timestamp("us")`` for
+    int64 or datetime64[us] values); by default the type that matches the numpy dtype."""
+    values = np.ascontiguousarray(values)
+    if values.ndim != 1:
+        raise ValueError(f"expected a one-dimensional array, got shape {values.shape}")
+    if values.dtype == np.bool_:
+        bits = np.packbits(values, bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(bits)])
+    arrow_type = type if type is not None else pa.from_numpy_dtype(values.dtype)
+    if arrow_type.bit_width != values.dtype.itemsize * 8:
+        raise ValueError(f"{values.dtype} values cannot be viewed as {arrow_type}")
+    return pa.Array.from_buffers(arrow_type, len(values), [None, pa.py_buffer(values)])
+
+
+def to_numpy(values: pa.Array | pa.ChunkedArray, dtype: np.dtype | type) -> np.ndarray:
+    """The values of a null-free fixed-width Arrow array as numpy ``dtype`` (of the same item
+    size: ``np.int64`` for timestamps), without a copy when there is one chunk."""
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    if values.null_count:
+        raise ValueError("to_numpy needs an array without nulls")
+    parts = [
+        np.frombuffer(chunk.buffers()[1], dtype=dtype)[chunk.offset : chunk.offset + len(chunk)]
+        for chunk in chunks
+        if len(chunk)
+    ]
+    if not parts:
+        return np.empty(0, dtype=dtype)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
