@@ -36,3 +36,10 @@ def test_misuse_is_refused() -> None:
         from_numpy(np.zeros(3, dtype=np.int32), pa.timestamp("us"))
     with pytest.raises(ValueError, match="without nulls"):
         to_numpy(pa.array([1, None], pa.int64()), np.int64)
+
+
+def test_nulls_can_become_nan() -> None:
+    values = pa.chunked_array([pa.array([1.0, None, 3.0]), pa.array([None] * 9 + [4.0]).slice(2)])
+    out = to_numpy(values, np.float64, nulls_as_nan=True)
+    assert np.isnan(out).tolist() == [False, True, False, *[True] * 7, False]
+    assert out[~np.isnan(out)].tolist() == [1.0, 3.0, 4.0]

@@ -130,37 +130,44 @@ def run_import(
 ) -> ImportSummary:
     """Import files one by one; each file is one import run with its own counts.
 
-    The next file is parsed in a second thread while the current one is written, so that parsing
-    (Python, numpy, Arrow) overlaps with the database's work.
+    The next file is hashed and parsed in a second thread while the current one is written, so
+    that parsing (Python, numpy, Arrow) overlaps with the database's work.
     """
     opts = options or {}
     results: list[FileResult] = []
     stats = StoredStats()  # merged into the series at the end (no recount of the store)
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecodata-parse") as pool:
-            pending: deque[tuple[Path, Future[list[tuple[Chunk, PreparedBatch | None]]]]] = deque()
+            pending: deque[tuple[Path, Future[str], Future[Parsed]]] = deque()
+
+            def submit(path: Path) -> None:
+                digest = pool.submit(sha256_of, path)
+                parsed = pool.submit(_parse_file, importer, path, stores, opts)
+                pending.append((path, digest, parsed))
+
             queue = iter(paths)
             for path in islice(queue, 2):
-                pending.append((path, pool.submit(_parse_file, importer, path, stores, opts)))
+                submit(path)
             while pending:
-                path, future = pending.popleft()
+                path, digest, parsed = pending.popleft()
                 following = next(queue, None)
                 if following is not None:
-                    pending.append(
-                        (following, pool.submit(_parse_file, importer, following, stores, opts))
-                    )
-                results.append(_import_file(stores, kind, path, future, user, progress, stats))
+                    submit(following)
+                results.append(
+                    _import_file(stores, kind, path, digest, parsed, user, progress, stats)
+                )
     finally:
         stats.apply(stores)
     return ImportSummary(kind, results)
 
 
-def _parse_file(
-    importer: Importer, path: Path, stores: Stores, options: dict[str, Any]
-) -> list[tuple[Chunk, PreparedBatch | None]]:
+Parsed = list[tuple[Chunk, PreparedBatch | None]]
+
+
+def _parse_file(importer: Importer, path: Path, stores: Stores, options: dict[str, Any]) -> Parsed:
     """Parse a file and prepare its observation batches for the store (this runs in the second
     thread; the writer only attributes them to their run and writes)."""
-    out: list[tuple[Chunk, PreparedBatch | None]] = []
+    out: Parsed = []
     for chunk in importer(path, ImportContext(stores, options)):
         table = chunk.observations
         if table is None or not table.num_rows:
@@ -176,13 +183,14 @@ def _import_file(
     stores: Stores,
     kind: str,
     path: Path,
-    parsed: Future[list[tuple[Chunk, PreparedBatch | None]]],
+    digest: Future[str],
+    parsed: Future[Parsed],
     user: str,
     progress: Progress | None,
     stats: StoredStats,
 ) -> FileResult:
     source = str(path)
-    run_id = stores.provenance.start_run(kind, source, sha256=sha256_of(path), user=user)
+    run_id = stores.provenance.start_run(kind, source, sha256=digest.result(), user=user)
     counts = Counts()
     try:
         for chunk, prepared in parsed.result():

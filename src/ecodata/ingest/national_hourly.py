@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from ecodata.errors import FormatError
 from ecodata.ingest.importing import Chunk, ImportContext
 from ecodata.ingest.quality import bounds_for, reject_reason, screen
 from ecodata.model import Period
-from ecodata.store.arrays import from_numpy
+from ecodata.store.arrays import from_numpy, to_numpy
 from ecodata.store.provenance import Rejected
 
 #: `type` row → parameter code. Measured 1-h values first, then the published series.
@@ -67,13 +68,12 @@ def parse(data: bytes, source: str, ctx: ImportContext, *, shift_hours: int = 0)
             f"(found {','.join(header[:3])!r})"
         )
     stations = [h.strip() for h in header[3:]]
-    table, rejected = _read_values(data, source, stations)
+    wide, rejected = _read_wide(data, source, stations)
     not_numbers = len(rejected)
-    # Station-major value matrix (stations × rows): one concatenation of the station columns.
-    values = _station_matrix(table, len(stations))
+    values, kinds = wide.values, wide.kinds  # values: stations × rows
 
     # Row keys: date, hour, type → (valid row mask, time, parameter index).
-    times, row_ok, param_index = _row_keys(table, source, data, rejected, shift_hours, ctx)
+    times, row_ok, param_index = _row_keys(wide, source, data, rejected, shift_hours, ctx)
     present = ~np.isnan(values)
     # A rejected line is one record; so is a cell that is not a number.
     read = int(present[:, row_ok].sum()) + int((~row_ok).sum()) + not_numbers
@@ -86,7 +86,7 @@ def parse(data: bytes, source: str, ctx: ImportContext, *, shift_hours: int = 0)
                 Rejected(
                     source,
                     f"line {i + 2}, column {stations[j]}",
-                    f"{table.column('type')[i].as_py()}={values[j, i]:g}",
+                    f"{kinds[i]}={values[j, i]:g}",
                     f"unknown station {stations[j]!r}; import the station list first "
                     "(`ecodata import stations …`)",
                     site_code=stations[j],
@@ -102,7 +102,7 @@ def parse(data: bytes, source: str, ctx: ImportContext, *, shift_hours: int = 0)
             Rejected(
                 source,
                 f"line {i + 2}, column {stations[j]}",
-                f"{table.column('type')[i].as_py()}={values[j, i]:g}",
+                f"{kinds[i]}={values[j, i]:g}",
                 reject_reason(values[j, i], low[i]),
                 site_code=stations[j],
                 parameter_code=_PARAMETERS[param_index[i]],
@@ -126,6 +126,61 @@ def parse(data: bytes, source: str, ctx: ImportContext, *, shift_hours: int = 0)
     # whenever the header names every station once.
     unique = len(set(stations)) == len(stations)
     return Chunk(observations, rejected, read=read, bytes_done=len(data), unique_keys=unique)
+
+
+@dataclass(frozen=True, slots=True)
+class _Wide:
+    """A day file read: the key columns of every row and the values, stations × rows."""
+
+    dates: list[str]
+    hours: list[str]
+    kinds: list[str]
+    values: np.ndarray
+
+
+def _read_wide(data: bytes, source: str, stations: list[str]) -> tuple[_Wide, list[Rejected]]:
+    fast = _read_as_one_column(data, len(stations))
+    if fast is not None:
+        return fast, []
+    table, rejected = _read_values(data, source, stations)
+    dates, hours, kinds = ([v or "" for v in table.column(k).to_pylist()] for k in _KEY_COLUMNS)
+    return _Wide(dates, hours, kinds, _station_matrix(table, len(stations))), rejected
+
+
+def _read_as_one_column(data: bytes, n_stations: int) -> _Wide | None:
+    """The common case, fast: a plain file (no quotes, every line as wide as the header) whose
+    cells are numbers or empty. Arrow converts 1,600 columns of 360 rows at about 30 µs a column;
+    as one column of all the cells it parses them about five times faster. None when the file
+    needs the general reader."""
+    if b'"' in data or n_stations == 0:
+        return None
+    lines = [line for line in data.replace(b"\r", b"").split(b"\n")[1:] if line]
+    if not lines:
+        return None
+    keys: list[list[bytes]] = []
+    cells: list[bytes] = []
+    for line in lines:
+        parts = line.split(b",", 3)
+        if len(parts) != 4 or parts[3].count(b",") != n_stations - 1:
+            return None
+        keys.append(parts[:3])
+        cells.append(parts[3])
+    one_column = b"v\n" + b"\n".join(cells).replace(b",", b"\n") + b"\n"
+    try:
+        column = pacsv.read_csv(
+            io.BytesIO(one_column),
+            read_options=pacsv.ReadOptions(block_size=len(one_column) + 1, use_threads=False),
+            parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={"v": pa.float64()}),
+        ).column(0)
+    except pa.ArrowInvalid:
+        return None  # a cell that is not a number: the general reader says which
+    flat = to_numpy(column, np.float64, nulls_as_nan=True)
+    if len(flat) != len(lines) * n_stations:
+        return None
+    dates, hours, kinds = ([k[i].decode("utf-8", "replace") for k in keys] for i in range(3))
+    values = np.ascontiguousarray(flat.reshape(len(lines), n_stations).T)
+    return _Wide(dates, hours, kinds, values)
 
 
 def _station_matrix(table: pa.Table, n_stations: int) -> np.ndarray:
@@ -205,7 +260,7 @@ def _read_values(data: bytes, source: str, stations: list[str]) -> tuple[pa.Tabl
 
 
 def _row_keys(
-    table: pa.Table,
+    wide: _Wide,
     source: str,
     data: bytes,
     rejected: list[Rejected],
@@ -213,9 +268,7 @@ def _row_keys(
     ctx: ImportContext,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row: UTC time (datetime64[us]), whether the row is usable, parameter index."""
-    dates = table.column("date").to_pylist()
-    hours = table.column("hour").to_pylist()
-    kinds = table.column("type").to_pylist()
+    dates, hours, kinds = wide.dates, wide.hours, wide.kinds
     n = len(dates)
     times = np.zeros(n, dtype="datetime64[us]")
     ok = np.ones(n, dtype=bool)
@@ -235,7 +288,7 @@ def _row_keys(
         ok[i] = False
 
     for i in range(n):
-        date, hour, kind = (dates[i] or "").strip(), (hours[i] or "").strip(), kinds[i] or ""
+        date, hour, kind = dates[i].strip(), hours[i].strip(), kinds[i]
         if kind not in index_of:
             reject(i, f"unknown type {kind!r}; expected one of {', '.join(TYPES)}")
             continue

@@ -26,17 +26,26 @@ def from_numpy(values: np.ndarray, type: pa.DataType | None = None) -> pa.Array:
     return pa.Array.from_buffers(arrow_type, len(values), [None, pa.py_buffer(values)])
 
 
-def to_numpy(values: pa.Array | pa.ChunkedArray, dtype: np.dtype | type) -> np.ndarray:
-    """The values of a null-free fixed-width Arrow array as numpy ``dtype`` (of the same item
-    size: ``np.int64`` for timestamps), without a copy when there is one chunk."""
+def to_numpy(
+    values: pa.Array | pa.ChunkedArray, dtype: np.dtype | type, *, nulls_as_nan: bool = False
+) -> np.ndarray:
+    """The values of a fixed-width Arrow array as numpy ``dtype`` (of the same item size:
+    ``np.int64`` for timestamps), without a copy when there is one chunk and no null. Nulls are
+    refused, or become NaN with ``nulls_as_nan`` (for a floating-point ``dtype``)."""
     chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
-    if values.null_count:
+    if values.null_count and not nulls_as_nan:
         raise ValueError("to_numpy needs an array without nulls")
-    parts = [
-        np.frombuffer(chunk.buffers()[1], dtype=dtype)[chunk.offset : chunk.offset + len(chunk)]
-        for chunk in chunks
-        if len(chunk)
-    ]
+    parts = []
+    for chunk in chunks:
+        if not len(chunk):
+            continue
+        validity, data = chunk.buffers()[:2]
+        start, stop = chunk.offset, chunk.offset + len(chunk)
+        part = np.frombuffer(data, dtype=dtype)[start:stop]
+        if chunk.null_count:
+            bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+            part = np.where(bits[start:stop].astype(bool), part, np.nan)
+        parts.append(part)
     if not parts:
         return np.empty(0, dtype=dtype)
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
