@@ -12,8 +12,10 @@ from ecodata.model import Period
 from ecodata.store.observations import (
     ObservationQuery,
     batch_stats,
+    in_key_order,
     merge_stats,
     newest_per_series,
+    prepare,
 )
 from ecodata.store.stores import Stores
 
@@ -201,3 +203,13 @@ def test_batch_statistics_newest_rows_and_merging(spread: int) -> None:
         (9 * spread, h[2], h[2], 1),
     ]
     assert merge_stats([]).num_rows == 0
+
+
+def test_batches_can_be_prepared_in_key_order() -> None:
+    batch = pa.concat_tables([_batch(7, 3), _batch(3, 2), _batch(7, 1)])  # (7, T0) repeats
+    assert not in_key_order(batch)
+    prepared = prepare(batch, key_order=True)
+    keys = [(r["series_id"], r["time"]) for r in prepared.batch.to_pylist()]
+    assert keys == sorted(set(keys)) and prepared.repeated == 1
+    assert in_key_order(prepared.batch) and in_key_order(batch.slice(0, 1))
+    assert not in_key_order(_batch(7, 3).take([0, 0]))  # equal keys are not increasing

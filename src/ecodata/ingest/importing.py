@@ -175,7 +175,8 @@ def _parse_file(importer: Importer, path: Path, stores: Stores, options: dict[st
             continue
         runless = table.append_column("run_id", from_numpy(np.zeros(table.num_rows, np.int32)))
         batch = runless.select(OBSERVATION_SCHEMA.names)
-        out.append((chunk, prepare(batch, unique_keys=chunk.unique_keys)))
+        ordered = stores.observations.key_ordered_writes
+        out.append((chunk, prepare(batch, unique_keys=chunk.unique_keys, key_order=ordered)))
     return out
 
 

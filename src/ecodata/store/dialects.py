@@ -146,33 +146,51 @@ def _write_series_stats(conn: sa.Connection, stats: Any, *, add: bool) -> None:
     )
 
 
-def _driver_executemany(conn: sa.Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Run ``sql`` (``?`` marks) once per row through the driver: bulk registry writes of tens of
-    thousands of rows, where SQLAlchemy's per-row parameter handling would dominate."""
-    if conn.dialect.name != "sqlite":
-        sql = sql.replace("?", "%s")
+def _insert_rows(
+    conn: sa.Connection,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[tuple[Any, ...]],
+    conflict: str,
+) -> None:
+    """Insert many rows through the driver (SQLAlchemy's per-row parameter handling would
+    dominate at tens of thousands of rows): SQLite runs the statement per row in C, PostgreSQL
+    takes every column as one array (one round trip). ``columns`` are (name, PostgreSQL type);
+    ``conflict`` the statement's ``ON CONFLICT …`` clause."""
+    names = ", ".join(name for name, _ in columns)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(sql, rows)
+        if conn.dialect.name == "sqlite":
+            marks = ", ".join("?" for _ in columns)
+            sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) {conflict}"
+            cursor.executemany(sql, rows)
+        else:
+            arrays = ", ".join(f"%s::{kind}[]" for _, kind in columns)
+            sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {conflict}"
+            cursor.execute(
+                sql, [list(c) for c in zip(*rows, strict=True)] if rows else [[]] * len(columns)
+            )
     finally:
         cursor.close()
 
 
 def set_series_datasets(conn: sa.Connection, rows: Sequence[tuple[int, int]]) -> None:
     """File (series_id, dataset_id) pairs in ``dataset_series``, replacing earlier ones."""
-    _driver_executemany(
+    _insert_rows(
         conn,
-        "INSERT INTO dataset_series (series_id, dataset_id) VALUES (?, ?) "
-        "ON CONFLICT (series_id) DO UPDATE SET dataset_id = excluded.dataset_id",
+        "dataset_series",
+        [("series_id", "integer"), ("dataset_id", "integer")],
         rows,
+        "ON CONFLICT (series_id) DO UPDATE SET dataset_id = excluded.dataset_id",
     )
 
 
 def insert_series(conn: sa.Connection, keys: Sequence[tuple[int, int, int]]) -> None:
     """Insert (site_id, parameter_id, period) series that may exist already, in bulk."""
-    _driver_executemany(
+    _insert_rows(
         conn,
-        "INSERT INTO series (site_id, parameter_id, period, count) VALUES (?, ?, ?, 0) "
-        "ON CONFLICT (site_id, parameter_id, period) DO NOTHING",
+        "series",
+        [("site_id", "integer"), ("parameter_id", "integer"), ("period", "smallint")],
         [(int(s), int(p), int(d)) for s, p, d in keys],
+        "ON CONFLICT (site_id, parameter_id, period) DO NOTHING",
     )

@@ -68,6 +68,7 @@ class DuckDBObservations:
     """Observation store in ``<data_dir>/observations.duckdb``."""
 
     backend = "duckdb"
+    key_ordered_writes = False  # appends compress and run no faster for sorted batches
 
     def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         self.path = Path(path)

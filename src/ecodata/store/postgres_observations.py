@@ -34,6 +34,7 @@ from ecodata.store.observations import (
     PreparedBatch,
     WriteResult,
     empty_conflicts,
+    in_key_order,
     prepare,
     stored_stats,
 )
@@ -77,10 +78,12 @@ ON CONFLICT (series_id) DO UPDATE SET time = excluded.time, value = excluded.val
     flag = excluded.flag, qc = excluded.qc, run_id = excluded.run_id
 WHERE excluded.time > l.time"""
 _COPY_CHUNK = 1 << 20
+_COPY_ROWS = 50_000  # rows per slice of an observation COPY stream (2.3 MB)
 
 
 class PostgresObservations:
     backend = "postgresql"
+    key_ordered_writes = True  # batches are written fastest in (series_id, time) order
 
     def __init__(self, url: str, *, tz_offset_hours: int = 8) -> None:
         self.url = libpq_url(url)
@@ -375,13 +378,16 @@ class PostgresObservations:
 
 
 def _copy(cur: psycopg.Cursor[Any], table: str, batch: pa.Table) -> None:
-    """COPY an Arrow batch in PostgreSQL's binary format, built with numpy (no text round trip)."""
-    payload = binary_copy_payload(
-        batch.sort_by([("series_id", "ascending"), ("time", "ascending")])
-    )
+    """COPY an Arrow batch in PostgreSQL's binary format, built with numpy (no text round trip),
+    in key order (the primary key's pages are then filled in sequence). The stream is built a
+    slice at a time, so that the server works on one slice while the next is built."""
+    if not in_key_order(batch):
+        batch = batch.sort_by([("series_id", "ascending"), ("time", "ascending")])
     with cur.copy(f"COPY {table} ({_COLUMNS}) FROM STDIN (FORMAT binary)") as copy:
-        for start in range(0, len(payload), _COPY_CHUNK):
-            copy.write(payload[start : start + _COPY_CHUNK])
+        copy.write(_BINARY_HEADER)
+        for start in range(0, batch.num_rows, _COPY_ROWS):
+            copy.write(_binary_tuples(batch.slice(start, _COPY_ROWS)))
+        copy.write(_BINARY_TRAILER)
 
 
 _PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01T00:00Z, the origin of binary timestamps
@@ -389,8 +395,8 @@ _BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, extensi
 _BINARY_TRAILER = b"\xff\xff"
 
 
-def binary_copy_payload(batch: pa.Table) -> bytes:
-    """The observation batch as a ``COPY … (FORMAT binary)`` stream.
+def _binary_tuples(batch: pa.Table) -> bytes:
+    """The tuples of a binary COPY stream (without its header and trailer).
 
     Each tuple is a field count and (length, value) pairs in network byte order; a NULL has length
     -1. Rows are grouped by which of ``value``/``flag`` is NULL so that every group is a fixed-width
@@ -408,7 +414,7 @@ def binary_copy_payload(batch: pa.Table) -> bytes:
     )
     qc = batch.column("qc").to_numpy()
     runs = batch.column("run_id").to_numpy()
-    parts = [_BINARY_HEADER]
+    parts = []
     for has_value in (True, False):
         for has_flag in (True, False):
             rows = (value_null != has_value) & (flag_null != has_flag)
@@ -433,7 +439,6 @@ def binary_copy_payload(batch: pa.Table) -> bytes:
             if has_flag and flags is not None:
                 out["f"] = flags[rows]
             parts.append(out.tobytes())
-    parts.append(_BINARY_TRAILER)
     return b"".join(parts)
 
 
