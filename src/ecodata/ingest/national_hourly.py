@@ -7,10 +7,12 @@ except CO in mg/m³; an empty cell is a missing value; times are China Standard 
 stored as labelled in the release (``hour`` 0–23 of ``date``); the option ``shift_hours`` moves it
 (e.g. -1 to store the start of the hour if the labels are taken to mark its end).
 
-The reader is purpose-built for the wide layout: Arrow parses the file in C++ with typed columns,
-the value matrix is flattened with numpy and keyed by a (type × station) matrix of series
-ids, so no Python runs per value. A file with a cell that is not a number takes a slower path
-that sends exactly those cells to the quarantine.
+The reader is purpose-built for the wide layout: Python splits off the three key fields of each
+line, Arrow parses all the cells in C++ as one numeric column, numpy lays them out by station and
+keys them with a (type × station) matrix of series ids, so no Python runs per value. A file
+that is not plain (quoted fields, ragged lines) takes Arrow's typed columns instead, and a file
+with a cell that is not a number a slower path that sends exactly those cells to the
+quarantine.
 """
 
 from __future__ import annotations
