@@ -171,3 +171,17 @@ print(before, "pandas" in sys.modules)
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_the_same_day_twice_in_one_import_is_stored_once(
+    load: Loader, stores: Stores, shared_data: Path
+) -> None:
+    """On PostgreSQL the two files are written at the same time on two connections: the second
+    waits for the first's keys and then finds them stored."""
+    load("stations", shared_data / "air" / "national_stations_2020.csv")
+    day = shared_data / "air" / "national_hourly" / "china_sites_20190102.csv"
+    first, second = load("national-hourly", day, day).files
+    assert first.counts.stored == first.counts.read > 0
+    assert (second.counts.stored, second.counts.duplicate) == (0, first.counts.read)
+    assert stores.observations.count() == first.counts.read
+    assert _series_stats_match_the_store(stores)

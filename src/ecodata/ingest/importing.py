@@ -131,14 +131,20 @@ def run_import(
     """Import files one by one; each file is one import run with its own counts.
 
     The next file is hashed and parsed in a second thread while the current one is written, so
-    that parsing (Python, numpy, Arrow) overlaps with the database's work.
+    that parsing (Python, numpy, Arrow) overlaps with the database's work; a store that takes
+    several writes at once (``concurrent_writes``: PostgreSQL) writes as many files at a time.
     """
     opts = options or {}
     results: list[FileResult] = []
     stats = StoredStats()  # merged into the series at the end (no recount of the store)
+    writers = stores.observations.concurrent_writes
     try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecodata-parse") as pool:
+        with (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecodata-parse") as pool,
+            ThreadPoolExecutor(max_workers=writers, thread_name_prefix="ecodata-write") as writing,
+        ):
             pending: deque[tuple[Path, Future[str], Future[Parsed]]] = deque()
+            written: deque[Future[FileResult]] = deque()
 
             def submit(path: Path) -> None:
                 digest = pool.submit(sha256_of, path)
@@ -146,16 +152,21 @@ def run_import(
                 pending.append((path, digest, parsed))
 
             queue = iter(paths)
-            for path in islice(queue, 2):
+            for path in islice(queue, 1 + writers):
                 submit(path)
             while pending:
                 path, digest, parsed = pending.popleft()
                 following = next(queue, None)
                 if following is not None:
                     submit(following)
-                results.append(
-                    _import_file(stores, kind, path, digest, parsed, user, progress, stats)
+                written.append(
+                    writing.submit(
+                        _import_file, stores, kind, path, digest, parsed, user, progress, stats
+                    )
                 )
+                while len(written) >= writers:  # results in file order
+                    results.append(written.popleft().result())
+            results.extend(future.result() for future in written)
     finally:
         stats.apply(stores)
     return ImportSummary(kind, results)

@@ -69,6 +69,7 @@ class DuckDBObservations:
 
     backend = "duckdb"
     key_ordered_writes = False  # appends compress and run no faster for sorted batches
+    concurrent_writes = 1  # one writer owns the file
 
     def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         self.path = Path(path)

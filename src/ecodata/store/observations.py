@@ -68,6 +68,7 @@ class ObservationQuery:
 class ObservationStore(Protocol):
     backend: str
     key_ordered_writes: bool  # whether batches sorted by (series_id, time) write faster
+    concurrent_writes: int  # how many writes may usefully run at once (from as many threads)
 
     @property
     def version(self) -> int:

@@ -11,6 +11,7 @@ compare against.
 from __future__ import annotations
 
 import io
+import queue
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
@@ -84,6 +85,9 @@ _COPY_ROWS = 50_000  # rows per slice of an observation COPY stream (2.3 MB)
 class PostgresObservations:
     backend = "postgresql"
     key_ordered_writes = True  # batches are written fastest in (series_id, time) order
+    # Two writes may run at once, each on its own connection: the server's COPY and index work
+    # is most of a write, and a second backend uses the second CPU.
+    concurrent_writes = 2
 
     def __init__(self, url: str, *, tz_offset_hours: int = 8) -> None:
         self.url = libpq_url(url)
@@ -92,6 +96,8 @@ class PostgresObservations:
         self._local = threading.local()
         self._partitions: set[str] = set()
         self._readers: list[psycopg.Connection[Any]] = []
+        self._idle_writers: queue.SimpleQueue[psycopg.Connection[Any]] = queue.SimpleQueue()
+        self._batch_writers: list[psycopg.Connection[Any]] = []
         self._writer = psycopg.connect(self.url, autocommit=False)
         with self._writer.transaction():
             self._writer.execute("SELECT pg_advisory_xact_lock(2122634)")
@@ -161,7 +167,8 @@ class PostgresObservations:
             return WriteResult(0, repeated, empty_conflicts(), prepared.stats)
         with self._write_lock:
             self._ensure_partitions(lo, hi)
-            conn = self._writer
+        conn = self._take_writer()
+        try:
             with conn.transaction(), conn.cursor() as cur:
                 conflict_rows: list[tuple[Any, ...]] = []
                 try:
@@ -196,11 +203,35 @@ class PostgresObservations:
                     cur.execute(_NEWEST_INCOMING)
                     _copy(cur, "newest_incoming", prepared.newest)
                     cur.execute(_UPDATE_LATEST)
-            if stored:
+        finally:
+            self._give_back(conn)
+        if stored:
+            with self._write_lock:
                 self._advance_version()
         conflicts = _rows_to_table(conflict_rows, CONFLICT_SCHEMA)
         duplicate = batch.num_rows - stored - conflicts.num_rows + repeated
         return WriteResult(stored, duplicate, conflicts, stored_stats(prepared, stored))
+
+    def _take_writer(self) -> psycopg.Connection[Any]:
+        """A connection for one batch write: an idle one, a new one while fewer than
+        ``concurrent_writes`` exist, else the next one given back."""
+        try:
+            return self._idle_writers.get_nowait()
+        except queue.Empty:
+            pass
+        with self._write_lock:
+            if len(self._batch_writers) < self.concurrent_writes:
+                conn = psycopg.connect(self.url, autocommit=False)
+                self._batch_writers.append(conn)
+                return conn
+        return self._idle_writers.get()
+
+    def _give_back(self, conn: psycopg.Connection[Any]) -> None:
+        if conn.broken or conn.closed:
+            with self._write_lock:
+                self._batch_writers.remove(conn)
+            return
+        self._idle_writers.put(conn)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -362,7 +393,8 @@ class PostgresObservations:
         self._writer.close()
         with self._write_lock:
             readers, self._readers = self._readers, []
-        for conn in readers:
+            writers, self._batch_writers = self._batch_writers, []
+        for conn in [*readers, *writers]:
             conn.close()
 
     def drop_all(self) -> None:

@@ -7,6 +7,7 @@ and only the series of writes that could not tell are counted again from the sto
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -19,22 +20,25 @@ from ecodata.store.stores import Stores
 class StoredStats:
     parts: list[pa.Table] = field(default_factory=list)
     unknown: set[int] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)  # writers may run at once
 
     def add(self, result: WriteResult, batch: pa.Table) -> None:
         """Collect the statistics of a write of ``batch`` (or of any table with the series_id
         column of the batch)."""
-        if result.stats is not None:
-            self.parts.append(result.stats)
-        elif result.stored:
-            self.unknown.update(batch.column("series_id").to_pylist())
+        with self._lock:
+            if result.stats is not None:
+                self.parts.append(result.stats)
+            elif result.stored:
+                self.unknown.update(batch.column("series_id").to_pylist())
 
     def __bool__(self) -> bool:
         return bool(self.parts or self.unknown)
 
     def apply(self, stores: Stores) -> None:
         """Merge what was collected into the registry and start again."""
-        parts, unknown = self.parts, self.unknown
-        self.parts, self.unknown = [], set()
+        with self._lock:
+            parts, unknown = self.parts, self.unknown
+            self.parts, self.unknown = [], set()
         stores.registry.merge_series_stats(merge_stats(parts))
         if unknown:
             stores.registry.update_series_stats(stores.observations.stats(sorted(unknown)))
