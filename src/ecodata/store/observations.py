@@ -148,6 +148,9 @@ def drop_repeated_keys(batch: pa.Table) -> tuple[pa.Table, int]:
     return batch.take(from_numpy(keep)), int(repeated.sum())
 
 
+_DENSE_SPAN = 50_000_000  # cells up to this are counted or grouped with dense numpy arrays
+
+
 def _has_repeated_keys(batch: pa.Table) -> bool:
     """Whether two records share (series_id, time). Bulk batches hold few distinct times, so the
     key is dense: (series offset × distinct times + time index), counted with ``bincount``."""
@@ -156,14 +159,11 @@ def _has_repeated_keys(batch: pa.Table) -> bool:
     series = to_numpy(batch.column("series_id"), np.int32)
     low = int(series.min())
     cells = (int(series.max()) - low + 1) * len(distinct)
-    if cells > 50_000_000:
+    if cells > _DENSE_SPAN:
         return True  # too sparse to count densely: let the sorting check decide
     index = to_numpy(pc.index_in(times, value_set=distinct), np.int32)
     key = (series.astype(np.int64) - low) * len(distinct) + index
     return bool((np.bincount(key, minlength=cells) > 1).any())
-
-
-_DENSE_SPAN = 50_000_000  # series id spans up to this are grouped with dense numpy arrays
 
 
 def _stats_table(ids: np.ndarray, first: np.ndarray, last: np.ndarray, n: np.ndarray) -> pa.Table:
@@ -306,7 +306,7 @@ def prepare(
     stats = batch_stats(table)
     if table.num_rows == 0:
         return PreparedBatch(table, repeated, None, None, table, stats)
-    lo, hi = time_bounds(table)
+    lo, hi = time_bounds(stats)
     return PreparedBatch(table, repeated, lo, hi, newest_per_series(table, stats), stats)
 
 
@@ -328,14 +328,13 @@ def stored_stats(prepared: PreparedBatch, stored: int) -> pa.Table | None:
     return None
 
 
-def time_bounds(batch: pa.Table) -> tuple[datetime, datetime]:
-    """Smallest and largest time in a non-empty batch."""
+def time_bounds(stats: pa.Table) -> tuple[datetime, datetime]:
+    """Smallest and largest time of a non-empty batch, from its :func:`batch_stats`."""
     # Microseconds since the epoch (the schema's unit), turned into datetimes without Arrow's
     # scalar conversion, which imports pandas on its first call.
-    bounds = pc.min_max(batch.column("time").cast(pa.int64()))
-    return _EPOCH + timedelta(microseconds=bounds["min"].as_py()), _EPOCH + timedelta(
-        microseconds=bounds["max"].as_py()
-    )
+    first = int(to_numpy(stats.column("first"), np.int64).min())
+    last = int(to_numpy(stats.column("last"), np.int64).max())
+    return _EPOCH + timedelta(microseconds=first), _EPOCH + timedelta(microseconds=last)
 
 
 def empty_conflicts() -> pa.Table:
