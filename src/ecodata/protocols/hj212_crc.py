@@ -15,6 +15,8 @@ whose distance from the end is ≡ j (mod 8). The eight XORs come from folding t
 one big integer, into a 64-bit word (a handful of C-level integer operations), so the CRC of a
 300-byte segment costs a few dozen interpreter steps instead of 300 table look-ups.
 :func:`crc16_bitwise` is the literal algorithm of Appendix A, kept as the oracle of the tests.
+The C extension ``_hj212_speedups`` computes the same fold in C; :func:`crc16` uses it when built
+and :func:`crc16_python` is the Python reference.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ __all__ = [
     "crc16",
     "crc16_bitwise",
     "crc16_modbus",
+    "crc16_python",
     "crc_for_dialect",
     "format_crc",
 ]
@@ -94,6 +97,13 @@ _FOLD_PLANS: Final = tuple(_fold_plan(words) for words in range(257))
 
 def crc16(data: bytes) -> int:
     """HJ 212 CRC16 of ``data`` (the data-segment bytes), as an integer 0..0xFFFF."""
+    if _crc16_c is not None and type(data) is bytes:
+        return _crc16_c(data)
+    return crc16_python(data)
+
+
+def crc16_python(data: bytes) -> int:
+    """:func:`crc16` in Python (the reference of the C code in ``_hj212_speedups``)."""
     n = len(data)
     if n == 0:
         return 0xFFFF
@@ -115,6 +125,12 @@ def crc16(data: bytes) -> int:
         ^ _P7[(v >> 56) & 0xFF]
     )
     return _T[s]
+
+
+try:  # the same computation in C, when the extension is built
+    from ecodata.protocols._hj212_speedups import crc16 as _crc16_c
+except ImportError:  # pragma: no cover - a build without the C extension
+    _crc16_c = None  # type: ignore[assignment]
 
 
 def crc16_bitwise(data: bytes) -> int:

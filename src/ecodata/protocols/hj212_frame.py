@@ -5,11 +5,17 @@ segment + four hex digits of CRC16 over the data segment (Appendix A) + CR LF. T
 the frame — header, length (the 1024-byte limit is exceeded by real devices: up to 9999 is accepted
 and recorded), CRC in the dialects enabled for the device, SM4 decryption (HJ 212-2025), text
 encoding — and hands the data segment to :func:`hj212_packet.decode_segment`.
+
+The common frame (exact length, standard upper-case CRC of Appendix A, ASCII, the standard
+header of §6.3.2 Table 3, no ``//`` text) takes a fast lane: :func:`fast_lane` in Python, and the
+same in C in ``_hj212_speedups`` when the extension is built. The Python code is the reference:
+the C code returns the very packet :func:`fast_lane` would, and None for anything it is unsure of,
+which then goes the Python way. :func:`parse_packet_python` decodes without the C code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Final
 
 from ecodata.protocols.hj212_crc import CrcDialect, crc16, crc16_modbus, crc_for_dialect
@@ -23,18 +29,35 @@ from ecodata.protocols.hj212_errors import (
     TruncatedError,
 )
 from ecodata.protocols.hj212_packet import (
+    MAX_STANDARD_CP,
     MAX_STANDARD_LENGTH,
     STANDARD_ONLY,
     Packet,
+    Version,
     decode_segment,
     parse_standard_segment,
 )
 from ecodata.protocols.hj212_sm4 import decrypt_data_area
 
-__all__ = ["parse_packet"]
+__all__ = ["fast_lane", "parse_packet", "parse_packet_python"]
 
 _HEX_DIGITS: Final = b"0123456789abcdefABCDEF"
 _STANDARD: Final = CrcDialect.STANDARD
+
+
+def _load_accelerator() -> Callable[[bytes], Packet | None] | None:
+    """The C fast lane, configured to build :class:`Packet`; None when it is not built."""
+    try:
+        from ecodata.protocols._hj212_speedups import configure, parse_fast
+    except ImportError:
+        return None
+    versions = (Version.V2005, Version.V2017, Version.V2025)  # by version bits, Flag >> 2
+    configure(Packet, versions, _STANDARD, MAX_STANDARD_LENGTH, MAX_STANDARD_CP)
+    return parse_fast
+
+
+#: ``_hj212_speedups.parse_fast`` (frame → Packet, or None when unsure), or None.
+accelerator: Final = _load_accelerator()
 
 
 def parse_packet(
@@ -56,7 +79,43 @@ def parse_packet(
     """
     if type(frame) is not bytes:
         frame = bytes(frame)
-    # Fast lane for the common case: exact length, standard CRC, plain UTF-8, standard layout.
+    if accelerator is not None and sm4_key is None and encoding is None:
+        packet = accelerator(frame)
+        if packet is not None:
+            return packet
+    return parse_packet_python(
+        frame,
+        crc_dialects=crc_dialects,
+        sm4_key=sm4_key,
+        encoding=encoding,
+        offset=offset,
+        source=source,
+    )
+
+
+def parse_packet_python(
+    frame: bytes,
+    *,
+    crc_dialects: Iterable[str] = STANDARD_ONLY,
+    sm4_key: bytes | None = None,
+    encoding: str | None = None,
+    offset: int = 0,
+    source: str = "",
+) -> Packet:
+    """:func:`parse_packet` without the C accelerator: the reference it is tested against."""
+    if type(frame) is not bytes:
+        frame = bytes(frame)
+    if sm4_key is None and encoding is None:
+        packet = fast_lane(frame)
+        if packet is not None:
+            return packet
+    return _parse_in_full(frame, crc_dialects, sm4_key, encoding, offset, source)
+
+
+def fast_lane(frame: bytes) -> Packet | None:
+    """The common case, for a device without SM4 key or set encoding: exact length, standard CRC,
+    ASCII text, standard layout. None for any other frame (which :func:`parse_packet` then checks
+    in full)."""
     length_field = frame[2:6]
     if frame[:2] == b"##" and len(length_field) == 4 and length_field.isdigit():
         seg_end = 6 + int(length_field)
@@ -64,14 +123,8 @@ def parse_packet(
         if (n == seg_end + 6 and frame[-2:] == b"\r\n") or n == seg_end + 4:
             seg = frame[6:seg_end]
             crc_text = frame[seg_end : seg_end + 4]
-            if (
-                sm4_key is None
-                and encoding is None
-                and b"%04X" % crc16(seg) == crc_text
-                and b"CP=&&{0" not in seg
-                and seg.isascii()
-            ):
-                packet = parse_standard_segment(
+            if b"%04X" % crc16(seg) == crc_text and b"CP=&&{0" not in seg and seg.isascii():
+                return parse_standard_segment(
                     seg.decode("ascii"),
                     seg,
                     frame,
@@ -82,9 +135,7 @@ def parse_packet(
                     False,
                     ["length-over-1024"] if seg_end - 6 > MAX_STANDARD_LENGTH else [],
                 )
-                if packet is not None:
-                    return packet
-    return _parse_in_full(frame, crc_dialects, sm4_key, encoding, offset, source)
+    return None
 
 
 def _parse_in_full(
