@@ -45,9 +45,9 @@ class Hj212Settings(BaseModel):
     accept_unknown: bool = Field(
         False, description="Register unknown MNs as pending devices (their data are quarantined)."
     )
-    batch_max: int = Field(5000, ge=1, description="Most readings committed in one group commit.")
+    batch_max: int = Field(50_000, ge=1, description="Most readings committed in one group commit.")
     batch_wait_ms: float = Field(
-        5.0, ge=0, description="How long a group commit waits for more packets to join it."
+        40.0, ge=0, description="Shortest interval between the starts of two group commits."
     )
 
 

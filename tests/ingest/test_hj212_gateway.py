@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ecodata.event_loop import loop_factory
 from ecodata.ingest.tcp import Hj212Gateway
 from ecodata.model import CHINA_TZ, QC, Period
 from ecodata.protocols.hj212 import StreamDecoder, build_packet
@@ -55,8 +56,14 @@ async def exchange(port: int, payload: bytes | list[bytes], *, wait: float = 0.6
 
 
 def run_gateway(
-    stores: Stores, scenario: Callable[[Hj212Gateway], Awaitable[Any]], **settings: Any
+    stores: Stores,
+    scenario: Callable[[Hj212Gateway], Awaitable[Any]],
+    loop: str = "server",
+    **settings: Any,
 ) -> Any:
+    """Run ``scenario`` against a gateway on the event loop of ``ecodata serve`` (uvloop where
+    installed) or, with ``loop="asyncio"``, on asyncio's own."""
+
     async def main() -> Any:
         gateway = Hj212Gateway(stores, Hj212Settings(port=0, host="127.0.0.1", **settings))
         await gateway.start()
@@ -65,7 +72,8 @@ def run_gateway(
         finally:
             await gateway.close()
 
-    return asyncio.run(main())
+    with asyncio.Runner(loop_factory=loop_factory() if loop == "server" else None) as runner:
+        return runner.run(main())
 
 
 def stored(stores: Stores, site: str, parameter: str, period: Period) -> list[dict[str, Any]]:
@@ -119,7 +127,8 @@ def test_standard_exchanges_are_stored_and_acknowledged(stores: Stores, shared_d
     assert registered["first_time"] == registered["last_time"] == ph["time"]
 
 
-def test_stream_framing_over_tcp(stores: Stores) -> None:
+@pytest.mark.parametrize("loop", ["server", "asyncio"])
+def test_stream_framing_over_tcp(stores: Stores, loop: str) -> None:
     Devices(stores.registry.engine).add("DEV1", "pw1")
 
     def upload(second: int, value: float) -> bytes:
@@ -140,7 +149,7 @@ def test_stream_framing_over_tcp(stores: Stores) -> None:
         answers += await exchange(gateway.port, [*byte_by_byte, several, junk, truncated])
         return answers
 
-    answers = run_gateway(stores, scenario)
+    answers = run_gateway(stores, scenario, loop)
     assert sorted(a.qn for a in answers) == [f"20240101000000{i:03d}" for i in range(1, 6)]
     values = [r["value"] for r in stored(stores, "DEV1", "a21026", Period.REALTIME)]
     assert sorted(values) == [11.0, 12.0, 13.0, 14.0, 15.0]

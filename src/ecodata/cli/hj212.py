@@ -177,6 +177,7 @@ def hj212_simulate(
 ) -> None:
     """Run simulated CEMS and wastewater data loggers against a receiver and report
     sent / acknowledged / failed packets and acknowledgement latency."""
+    from ecodata.event_loop import loop_factory
     from ecodata.ingest.hj212_load import devices_for, run_load
 
     host, _, port_text = target.rpartition(":")
@@ -192,12 +193,17 @@ def hj212_simulate(
 
     def progress(sent: int, acked: int) -> None:
         if not as_json and sys.stderr.isatty():
-            click.echo(f"\rsent {sent}  acknowledged {acked}", nl=False, err=True)
+            click.echo(f"\r{f'sent {sent}  acknowledged {acked}':<40}", nl=False, err=True)
 
-    report = asyncio.run(
-        run_load(host, int(port_text), specs, rate=rate, duration=duration, version=version,
-                 cn=cn, progress=progress)
-    )  # fmt: skip
+    def preparing(note: str) -> None:  # called only when building the packets takes a while
+        if not as_json:
+            click.echo(f"\r{f'preparing {note}':<40}", nl=False, err=True)
+
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        report = runner.run(
+            run_load(host, int(port_text), specs, rate=rate, duration=duration, version=version,
+                     cn=cn, progress=progress, preparing=preparing)
+        )  # fmt: skip
     data = report.as_dict()
     if as_json:
         emit_json(data)

@@ -1,10 +1,17 @@
 """Group commit: many small writes from live feeds become one transaction, and each writer learns
 when its records are durable.
 
-Live feeds (the HJ 212 gateway, MQTT) call :meth:`GroupCommit.write` with a few rows and await it.
-One task collects what arrives within ``wait_ms`` (or until ``max_rows``), appends it through the
-store's single writer in one transaction (in a worker thread: DuckDB and psycopg release the GIL),
-and then releases every waiter together. Only after that may a feed acknowledge (HJ 212 9014).
+Live feeds (the HJ 212 gateway) hand over the readings of a few packets with
+:meth:`GroupCommit.submit` and a callback (or await :meth:`GroupCommit.write`). One task appends
+what has queued up through the store's single writer in one transaction (in a worker thread:
+DuckDB and psycopg release the GIL), and then calls every callback in the order of submission.
+Only then may a feed acknowledge (HJ 212 9014). Commits start at most every ``wait_ms``: a
+transaction has a fixed cost (on DuckDB about 10 ms for the statements and the log flush, whatever
+its size), which a busy gateway thus shares among more packets; after a quiet spell the first
+packet goes at once. Series statistics are merged into the registry on their own thread.
+
+Readings travel as columns per packet (one time, the series, values, flags and QC bits of its
+readings) and become one Arrow table per commit, without a Python object per row.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ import asyncio
 import contextlib
 import logging
 import time
+from array import array
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,6 +31,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from ecodata.store.arrays import from_numpy
 from ecodata.store.observations import WriteResult
 from ecodata.store.stored_stats import StoredStats
 from ecodata.store.stores import Stores
@@ -31,8 +41,9 @@ log = logging.getLogger(__name__)
 #: Seconds between merges of the series statistics into the registry.
 STATS_EVERY = 1.0
 
-#: One row: series_id, time (microseconds since 1970-01-01T00:00Z), value, flag, qc.
-Row = tuple[int, int, float | None, str | None, int]
+#: The readings of one packet, all at one time: series ids, time (microseconds since
+#: 1970-01-01T00:00Z), values, flags and QC bits (one entry per reading in each sequence).
+Readings = tuple[Sequence[int], int, Sequence[float | None], Sequence[str | None], Sequence[int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,23 +57,29 @@ class Committed:
     seconds: float
 
 
+#: Called once the readings are committed (with what the commit did) or could not be (the error).
+Done = Callable[[Committed | BaseException], None]
+
+
 class GroupCommit:
     def __init__(
         self,
         stores: Stores,
         *,
-        max_rows: int = 5000,
-        wait_ms: float = 5.0,
+        max_rows: int = 50_000,
+        wait_ms: float = 40.0,
         on_conflicts: Callable[[pa.Table], None] | None = None,
     ) -> None:
         self.stores = stores
         self.max_rows = max_rows
         self.wait = wait_ms / 1000
         self.on_conflicts = on_conflicts
-        self._queue: asyncio.Queue[tuple[Sequence[Row], asyncio.Future[Committed]]] = (
-            asyncio.Queue()
-        )
+        self._pending: deque[tuple[list[Readings], int, Done]] = deque()
+        self._pending_rows = 0
+        self._wakeup: asyncio.Future[None] | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecodata-writer")
+        self._stats_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecodata-stats")
+        self._merging: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
         self.commits = 0
         self.rows_written = 0
@@ -76,17 +93,24 @@ class GroupCommit:
         # Arrow imports pandas lazily on its first conversion from Python objects (about a
         # second): do it now rather than inside the first device's acknowledgement.
         await asyncio.get_running_loop().run_in_executor(
-            self._executor, rows_to_table, [(0, 0, None, None, 0)]
+            self._executor, readings_to_table, [((0,), 0, (None,), (None,), (0,))]
         )
         self._task = asyncio.create_task(self._run(), name="ecodata-group-commit")
 
     async def stop(self) -> None:
+        """Commit what is still queued (its callbacks run), then stop."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._flush_stats)
+            self._task = None
+        while self._pending:
+            await self._commit_next(asyncio.get_running_loop())
+        if self._merging is not None:
+            await self._merging
         self._executor.shutdown(wait=True)
+        await asyncio.get_running_loop().run_in_executor(self._stats_executor, self._flush_stats)
+        self._stats_executor.shutdown(wait=True)
 
     def _flush_stats(self) -> None:
         self._stats_flushed = time.monotonic()
@@ -96,52 +120,76 @@ class GroupCommit:
             except Exception:  # statistics are derived: never fail a feed for them
                 log.exception("could not update the series statistics")
 
-    async def write(self, rows: Sequence[Row]) -> Committed:
-        """Queue rows; return once they are committed (raises if the commit failed)."""
+    def submit(self, readings: list[Readings], rows: int, done: Done) -> None:
+        """Queue the readings of some packets (``rows`` readings in all); ``done`` is called in
+        the event loop once they are committed, in the order of submission."""
+        self._pending.append((readings, rows, done))
+        self._pending_rows += rows
+        wakeup = self._wakeup
+        if wakeup is not None and not wakeup.done():
+            wakeup.set_result(None)
+
+    async def write(self, readings: list[Readings]) -> Committed:
+        """Queue readings; return once they are committed (raises if the commit failed)."""
         future: asyncio.Future[Committed] = asyncio.get_running_loop().create_future()
-        await self._queue.put((rows, future))
+
+        def done(outcome: Committed | BaseException) -> None:
+            if future.done():
+                return
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+
+        self.submit(readings, sum(len(r[0]) for r in readings), done)
         return await future
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
+        started = -self.wait
         while True:
-            batch = [await self._queue.get()]
-            count = len(batch[0][0])
-            deadline = loop.time() + self.wait
-            while count < self.max_rows:
-                timeout = deadline - loop.time()
-                if timeout <= 0:
-                    while not self._queue.empty() and count < self.max_rows:
-                        item = self._queue.get_nowait()
-                        batch.append(item)
-                        count += len(item[0])
-                    break
-                try:
-                    item = await asyncio.wait_for(self._queue.get(), timeout)
-                except TimeoutError:
-                    break
-                batch.append(item)
-                count += len(item[0])
-            rows = [row for item, _ in batch for row in item]
-            try:
-                committed = await loop.run_in_executor(self._executor, self._commit, rows)
-            except Exception as exc:  # tell every waiter; they must not acknowledge
-                log.exception("group commit of %d rows failed", len(rows))
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for _, future in batch:
-                if not future.done():
-                    future.set_result(committed)
-            if time.monotonic() - self._stats_flushed >= STATS_EVERY:
-                await loop.run_in_executor(self._executor, self._flush_stats)
+            if not self._pending:
+                self._wakeup = loop.create_future()
+                await self._wakeup
+                self._wakeup = None
+            # Commits start at most every ``wait`` seconds, so that the fixed cost of a
+            # transaction is shared by more packets as the load grows; after a quiet spell the
+            # first packet goes at once.
+            delay = started + self.wait - loop.time()
+            if delay > 0 and self._pending_rows < self.max_rows:
+                await asyncio.sleep(delay)
+            started = loop.time()
+            await self._commit_next(loop)
+            merging = self._merging
+            if time.monotonic() - self._stats_flushed >= STATS_EVERY and (
+                merging is None or merging.done()
+            ):
+                # on its own thread: the registry update never holds up a commit
+                self._stats_flushed = time.monotonic()
+                self._merging = loop.run_in_executor(self._stats_executor, self._flush_stats)
 
-    def _commit(self, rows: list[Row]) -> Committed:
+    async def _commit_next(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Commit the oldest queued submissions (up to ``max_rows`` readings, at least one)."""
+        batch = [self._pending.popleft()]
+        count = batch[0][1]
+        while self._pending and count + self._pending[0][1] <= self.max_rows:
+            batch.append(self._pending.popleft())
+            count += batch[-1][1]
+        self._pending_rows -= count
+        readings = [packet for submitted, _, _ in batch for packet in submitted]
+        try:
+            committed = await loop.run_in_executor(self._executor, self._commit, readings)
+        except Exception as exc:  # tell every submitter; they must not acknowledge
+            log.exception("group commit of %d rows failed", count)
+            _call_all(batch, exc)
+            return
+        _call_all(batch, committed)
+
+    def _commit(self, readings: list[Readings]) -> Committed:
         started = time.perf_counter()
-        if not rows:
+        table = readings_to_table(readings)
+        if not table.num_rows:
             return Committed(0, 0, 0, 0, 0.0)
-        table = rows_to_table(rows)
         result: WriteResult = self.stores.observations.write(table)
         self._stats.add(result, table)
         if result.conflicts.num_rows and self.on_conflicts is not None:
@@ -150,7 +198,7 @@ class GroupCommit:
         self.rows_written += result.stored
         self.seconds += time.perf_counter() - started
         return Committed(
-            len(rows),
+            table.num_rows,
             result.stored,
             result.duplicate,
             result.conflicts.num_rows,
@@ -158,22 +206,46 @@ class GroupCommit:
         )
 
 
+def _call_all(
+    batch: list[tuple[list[Readings], int, Done]], outcome: Committed | Exception
+) -> None:
+    for _, _, done in batch:
+        try:
+            done(outcome)
+        except Exception:
+            log.exception("a group-commit callback failed")
+
+
 def epoch_us(at: datetime) -> int:
-    """An aware time as microseconds since the epoch (the Row time)."""
+    """An aware time as microseconds since the epoch (the Readings time)."""
     return (int(at.timestamp()) * 1_000_000) + at.microsecond
 
 
-def rows_to_table(rows: Sequence[Row]) -> pa.Table:
-    series, times, values, flags, qcs = zip(*rows, strict=True)
-    n = len(rows)
+def readings_to_table(readings: Sequence[Readings]) -> pa.Table:
+    """One observations table of the readings of many packets (columns joined, not rows built)."""
+    series = array("i")
+    times = array("q")
+    counts = array("q")
+    values: list[float | None] = []
+    flags: list[str | None] = []
+    qcs = array("h")
+    for ids, at, packet_values, packet_flags, packet_qcs in readings:
+        series.extend(ids)
+        times.append(at)
+        counts.append(len(ids))
+        values.extend(packet_values)
+        flags.extend(packet_flags)
+        qcs.extend(packet_qcs)
+    n = len(series)
+    stamps = np.repeat(np.frombuffer(times, np.int64), np.frombuffer(counts, np.int64))
     return pa.table(
         {
-            "series_id": pa.array(series, pa.int32()),
-            "time": pa.array(times, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+            "series_id": from_numpy(np.frombuffer(series, np.int32)),
+            "time": from_numpy(stamps, pa.timestamp("us", tz="UTC")),
             "value": pa.array(values, pa.float64()),
             "flag": pa.array(flags, pa.string()),
-            "qc": pa.array(qcs, pa.int16()),
-            "run_id": pa.array(np.zeros(n, dtype=np.int32)),
+            "qc": from_numpy(np.frombuffer(qcs, np.int16)),
+            "run_id": from_numpy(np.zeros(n, dtype=np.int32)),
         }
     )
 

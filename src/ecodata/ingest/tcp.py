@@ -3,10 +3,16 @@
 One connection per data logger. Bytes are framed and decoded by the sans-I/O codec
 (:mod:`ecodata.protocols.hj212`); each packet is checked against the device registry (MN known and
 active, password, expected ST, CRC dialect configured for the device, SM4 key), its readings become
-observations and are written through the group commit; **only when they are durable** is the 9014
-answer sent (HJ 212-2017 §6.1, Flag bit A). Packets of one connection are processed concurrently
-but answered in the order they arrived. Everything rejected goes to the quarantine with the raw
-bytes, the peer, the time and the reason.
+observations and are handed to the group commit; **only when they are durable** is the 9014
+answer sent (HJ 212-2017 §6.1, Flag bit A). Answers go out in the order the packets arrived.
+Everything rejected goes to the quarantine with the raw bytes, the peer, the time and the reason.
+
+Each read is handled where it arrives (``data_received``): when the device record and the series
+of its data layout are in memory — the steady state — decoding, checking and queueing for the
+group commit happen at once, without a task or a future per packet. A read that needs the
+registry (first contact, a device record older than its cache time, a new data layout, sub-packets)
+is handled by a task, and the reads behind it wait for it, so that answers keep their order.
+A connection whose packets wait for too many commits stops being read (back-pressure).
 """
 
 from __future__ import annotations
@@ -16,14 +22,16 @@ import contextlib
 import logging
 import re
 import time
+from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from math import isfinite
-from typing import Any
+from operator import itemgetter
+from typing import Any, cast
 
 import pyarrow as pa
 
-from ecodata.ingest.group_commit import GroupCommit, Row, epoch_us
+from ecodata.ingest.group_commit import Committed, GroupCommit, Readings, epoch_us
 from ecodata.ingest.hj212_mapping import parameter_code, parameter_row, qc_bits, storable_flag
 from ecodata.model import SiteKind
 from ecodata.protocols.hj212 import (
@@ -32,6 +40,7 @@ from ecodata.protocols.hj212 import (
     Packet,
     StreamDecoder,
     SubpacketAssembler,
+    Version,
     reply_for,
 )
 from ecodata.protocols.hj212_codes import COMMANDS, flag_is_valid
@@ -40,7 +49,7 @@ from ecodata.protocols.hj212_records import (
     LayoutItem,
     data_layout,
     parse_data_time,
-    reading_value,
+    reading_values,
 )
 from ecodata.settings import Hj212Settings
 from ecodata.store.devices import Activity, DeviceInfo, Devices
@@ -52,11 +61,14 @@ log = logging.getLogger(__name__)
 _MN = re.compile(rb"MN=([^;&]{1,64});")
 _DEVICE_TTL = 30.0  # seconds a device record is trusted from the cache
 _UNKNOWN_TTL = 3.0  # seconds an unknown MN stays unknown before the registry is asked again
-_READ = 65536
+_MAX_IN_FLIGHT = 64  # submissions of one connection awaiting their commit before reading pauses
+_TIMES_CACHED = 4096  # DataTime texts remembered with their epoch microseconds
+
+#: (site, ST, period in seconds, field names of the data area) — what a data layout depends on.
+PlanKey = tuple[str, str | None, int, tuple[str, ...]]
 
 
-#: (value index, flag index or -1, series id, known code) — one reading of a data layout.
-PlanItem = tuple[int, int, int, bool]
+_UNPLANNED: Any = object()  # a data layout not seen yet
 
 
 class RefusedError(Exception):
@@ -82,6 +94,86 @@ class GatewayStats:
     unknown_codes: set[tuple[str, str]] = field(default_factory=set)
 
 
+#: The stored flags and QC bits of the readings of a layout, for one set of flag texts.
+_Meaning = tuple[tuple[str | None, ...], tuple[int, ...]]
+
+
+@dataclass(slots=True)
+class _Plan:
+    """How to read one data layout: the series of each reading and where its value and flag
+    are in ``Packet.fields`` (worked out once per layout with :func:`data_layout`)."""
+
+    series: array  # type: ignore[type-arg]  # 'i': one series id per reading
+    values: Callable[[tuple[str, ...]], Sequence[str]]
+    flags: Callable[[tuple[str | None, ...]], Sequence[str | None]]
+    pad_flags: bool  # some reading has no flag field: index -1 reads an appended None
+    known: tuple[bool, ...]
+    time_index: int  # where the DataTime value is in ``Packet.fields`` (-1: none)
+    #: (flag texts, version) → (stored flags, QC bits), as the flags of a layout repeat
+    meanings: dict[tuple[Sequence[str | None], Version], _Meaning]
+
+    @property
+    def size(self) -> int:
+        return len(self.series)
+
+
+def _getter(indices: Sequence[int]) -> Callable[[Any], Sequence[Any]]:
+    """A function taking the items at ``indices`` of a tuple, always as a sequence."""
+    if len(indices) == 1:
+        only = indices[0]
+        return lambda items: (items[only],)
+    return itemgetter(*indices)
+
+
+class _Connection(asyncio.Protocol):
+    """One data logger's connection; the gateway does the work."""
+
+    def __init__(self, gateway: Hj212Gateway) -> None:
+        self.gateway = gateway
+        self.transport: asyncio.Transport | None = None
+        self.peer = ""
+        self.decoder: StreamDecoder | None = None
+        self.buffered = b""  # bytes received before the first MN
+        self.assembler = SubpacketAssembler(timeout=gateway.settings.idle_timeout)
+        self.waiting: dict[tuple[str, str, str, int], list[Packet]] = {}
+        self.backlog: list[bytes] = []  # reads waiting behind ``busy``
+        self.busy: asyncio.Task[None] | None = None
+        self.in_flight = 0  # submissions awaiting their commit
+        self.answers: list[bytes] = []  # answers of committed packets, written together
+        self.flush_scheduled = False
+        self.paused = False
+        self.last_read = time.monotonic()
+        self.closed = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        self.peer = _peer(transport)
+        self.gateway._opened(self)
+
+    def data_received(self, data: bytes) -> None:
+        self.gateway._received(self, data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.gateway._lost(self)
+
+    def answer(self, answers: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(answers)
+
+    def throttle(self, delta: int) -> None:
+        """Count submissions in flight; pause reading while too many wait for their commit."""
+        self.in_flight += delta
+        if self.transport is None or self.closed:
+            return
+        if not self.paused and self.in_flight >= _MAX_IN_FLIGHT:
+            self.paused = True
+            self.transport.pause_reading()
+        elif self.paused and self.in_flight <= _MAX_IN_FLIGHT // 2:
+            self.paused = False
+            self.transport.resume_reading()
+
+
 class Hj212Gateway:
     def __init__(self, stores: Stores, settings: Hj212Settings) -> None:
         self.stores = stores
@@ -96,27 +188,26 @@ class Hj212Gateway:
         self.stats = GatewayStats()
         self._device_cache: dict[str, tuple[DeviceInfo | None, float]] = {}
         self._series: dict[tuple[str, str, int], int] = {}
-        self._plans: dict[tuple[str, str | None, int, tuple[str, ...]], tuple[PlanItem, ...]] = {}
-        #: (flag text, known code, version) → (stored flag, QC bits)
-        self._flags: dict[tuple[str | None, bool, str], tuple[str | None, int]] = {}
+        self._plans: dict[PlanKey, _Plan | None] = {}
+        self._times: dict[str, int] = {}
         self._passwords: dict[tuple[str, str | None], bool] = {}
         self._activity: dict[str, Counters] = {}
         self._rejects: list[Rejected] = []
         self._server: asyncio.Server | None = None
         self._housekeeping: asyncio.Task[None] | None = None
-        self._connections: set[asyncio.Task[Any]] = set()
-        self._last_read: dict[asyncio.Task[Any], float] = {}
+        self._connections: set[_Connection] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._idle: asyncio.Task[None] | None = None
 
     # -- life cycle --------------------------------------------------------------------------
 
     async def start(self, host: str | None = None, port: int | None = None) -> asyncio.Server:
         await self.commit.start()
-        self._server = await asyncio.start_server(
-            self._connection,
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: _Connection(self),
             host or self.settings.host,
             self.settings.port if port is None else port,
-            limit=1 << 20,
             backlog=4096,
         )
         self._housekeeping = asyncio.create_task(self._flush_loop(), name="hj212-housekeeping")
@@ -131,9 +222,11 @@ class Hj212Gateway:
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
-            for task in list(self._connections):
-                task.cancel()
-            await asyncio.gather(*self._connections, return_exceptions=True)
+            for connection in list(self._connections):
+                if connection.transport is not None:
+                    connection.transport.close()
+            while self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
             await self._server.wait_closed()
         for background in (self._housekeeping, self._idle):
             if background is not None:
@@ -143,49 +236,78 @@ class Hj212Gateway:
         await self.commit.stop()
         await asyncio.get_running_loop().run_in_executor(None, self._flush)
 
+    def _spawn(self, work: Any) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
     # -- one connection ----------------------------------------------------------------------
 
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """One data logger. Whatever arrived is decoded, checked and stored in one group commit,
-        then answered; meanwhile the next packets wait in the socket buffer, so a busy logger's
-        packets are naturally taken in batches."""
-        task = asyncio.current_task()
-        assert task is not None
-        self._connections.add(task)
-        peer = _peer(writer)
+    def _opened(self, connection: _Connection) -> None:
+        self._connections.add(connection)
         self.stats.connections += 1
-        self._last_read[task] = time.monotonic()
-        decoder: StreamDecoder | None = None
-        assembler = SubpacketAssembler(timeout=self.settings.idle_timeout)
-        waiting: dict[tuple[str, str, str, int], list[Packet]] = {}
-        buffered = b""
+
+    def _received(self, connection: _Connection, data: bytes) -> None:
+        connection.last_read = time.monotonic()
+        if connection.busy is None and connection.decoder is not None:
+            events = connection.decoder.feed(data)
+            if self._accept(connection, events):
+                return
+            connection.busy = self._spawn(self._slowly(connection, events))
+            return
+        connection.backlog.append(data)
+        if connection.busy is None:
+            connection.busy = self._spawn(self._slowly(connection, None))
+
+    async def _slowly(
+        self, connection: _Connection, events: list[Packet | Hj212Error] | None
+    ) -> None:
+        """Handle reads that need the registry; reads that arrive meanwhile queue behind."""
         try:
             while True:
-                data = await reader.read(_READ)
-                if not data:
-                    break
-                self._last_read[task] = time.monotonic()
-                if decoder is None:
-                    buffered += data
-                    found = _MN.search(buffered)
-                    if found is None and len(buffered) < 8192:
+                if events is not None:
+                    await self._handle(connection, events)
+                if not connection.backlog:
+                    return
+                data = b"".join(connection.backlog)
+                connection.backlog.clear()
+                if connection.decoder is None:
+                    connection.buffered += data
+                    found = _MN.search(connection.buffered)
+                    if found is None and len(connection.buffered) < 8192:
+                        events = None
                         continue
-                    decoder = await self._decoder_for(found.group(1) if found else None, peer)
-                    data, buffered = buffered, b""
-                answer = await self._handle(decoder.feed(data), peer, assembler, waiting)
-                if answer:
-                    writer.write(answer)
-                    if writer.transport.get_write_buffer_size() > 1 << 20:
-                        await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
-            pass
+                    mn = found.group(1) if found else None
+                    connection.decoder = await self._decoder_for(mn, connection.peer)
+                    data, connection.buffered = connection.buffered, b""
+                events = connection.decoder.feed(data)
+                if self._accept(connection, events):
+                    events = None
+        except Exception:
+            log.exception("HJ 212 connection from %s failed", connection.peer)
+            if connection.transport is not None:
+                connection.transport.close()
         finally:
-            if decoder is None and buffered:  # the connection ended before any MN was seen
-                decoder = await self._decoder_for(None, peer)
-                await self._handle(decoder.feed(buffered), peer, assembler, waiting)
-            if decoder is not None:
-                await self._handle(decoder.close(), peer, assembler, waiting)
-            for group in assembler.expire(float("inf")):
+            connection.busy = None
+
+    def _lost(self, connection: _Connection) -> None:
+        self._spawn(self._finish(connection))
+
+    async def _finish(self, connection: _Connection) -> None:
+        """The connection closed: decode what it left, report incomplete sub-packets."""
+        try:
+            if connection.busy is not None:
+                await asyncio.shield(connection.busy)
+            peer = connection.peer
+            if connection.decoder is None and (connection.buffered or connection.backlog):
+                # the connection ended before any MN was seen
+                connection.decoder = await self._decoder_for(None, peer)
+                data = connection.buffered + b"".join(connection.backlog)
+                await self._handle(connection, connection.decoder.feed(data))
+            if connection.decoder is not None:
+                await self._handle(connection, connection.decoder.close())
+            for group in connection.assembler.expire(float("inf")):
                 for part in group.parts:
                     self._reject_packet(
                         peer,
@@ -193,11 +315,10 @@ class Hj212Gateway:
                         f"sub-packet {part.pno} of {part.pnum} of a group that never completed "
                         f"({group.reason}; the connection closed before the other parts came)",
                     )
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
-            self._connections.discard(task)
-            self._last_read.pop(task, None)
+        except Exception:
+            log.exception("HJ 212 connection from %s: could not finish", connection.peer)
+        finally:
+            self._connections.discard(connection)
 
     async def _close_idle(self) -> None:
         """Close connections silent for longer than the idle timeout (one timer for all)."""
@@ -205,10 +326,11 @@ class Hj212Gateway:
         while True:
             await asyncio.sleep(min(timeout / 4, 5.0))
             now = time.monotonic()
-            for task, last in list(self._last_read.items()):
-                if now - last > timeout and not task.done():
-                    log.info("closing an HJ 212 connection idle for %.0f s", now - last)
-                    task.cancel()
+            for connection in list(self._connections):
+                idle = now - connection.last_read
+                if idle > timeout and connection.transport is not None and not connection.closed:
+                    log.info("closing an HJ 212 connection idle for %.0f s", idle)
+                    connection.transport.close()
 
     async def _decoder_for(self, mn: bytes | None, peer: str) -> StreamDecoder:
         info = await self._device(mn.decode("ascii", "replace")) if mn else None
@@ -219,63 +341,157 @@ class Hj212Gateway:
             crc_dialects=dialects, sm4_key=info.sm4_key if info else None, source=peer
         )
 
-    # -- one packet --------------------------------------------------------------------------
+    # -- the packets of one read -------------------------------------------------------------
 
-    async def _handle(
-        self,
-        events: list[Packet | Hj212Error],
-        peer: str,
-        assembler: SubpacketAssembler,
-        waiting: dict[tuple[str, str, str, int], list[Packet]],
-    ) -> bytes | None:
-        """Check and store the packets of one read in one group commit; return their answers."""
-        rows: list[Row] = []
+    def _accept(self, connection: _Connection, events: list[Packet | Hj212Error]) -> bool:
+        """The steady state: every device record and data layout of ``events`` is in memory,
+        no sub-packets. Then check and queue them now and return True; otherwise change
+        nothing and return False (:meth:`_handle` takes them)."""
+        now = time.monotonic()
+        cache = self._device_cache
+        plans = self._plans
+        resolved: list[tuple[DeviceInfo | None, _Plan | None]] = []
+        for event in events:
+            if type(event) is not Packet:
+                resolved.append((None, None))
+                continue
+            cached = cache.get(event.mn)
+            if cached is None:
+                return False
+            info, since = cached
+            if info is None:
+                if now - since >= _UNKNOWN_TTL or self.settings.accept_unknown:
+                    return False
+                resolved.append((None, None))
+                continue
+            if now - since >= _DEVICE_TTL or event.split:
+                return False
+            plan = None
+            key = _plan_key(info, event)
+            if key is not None:
+                plan = plans.get(key, _UNPLANNED)
+                if plan is _UNPLANNED:
+                    return False
+            resolved.append((info, plan))
+        self.stats.packets += len(events)
+        readings: list[Readings] = []
         accepted: list[tuple[Packet, DeviceInfo]] = []
+        rows = 0
+        for event, (info, plan) in zip(events, resolved, strict=True):
+            if type(event) is not Packet:
+                self._reject_error(connection.peer, event)  # type: ignore[arg-type]
+                continue
+            try:
+                checked = self._check(event, info)
+                if plan is not None:
+                    readings.append(self._readings(plan, event))
+                    rows += len(plan.series)
+                accepted.append((event, checked))
+            except (RefusedError, Hj212Error) as exc:
+                self._reject_packet(connection.peer, event, str(exc))
+            except Exception as exc:
+                log.exception("HJ 212 packet from %s could not be read", connection.peer)
+                self._reject_packet(connection.peer, event, f"not stored: {exc!r}")
+        self._submit(connection, readings, rows, accepted)
+        return True
+
+    async def _handle(self, connection: _Connection, events: list[Packet | Hj212Error]) -> None:
+        """The general case: fetch device records and create series as needed, reassemble
+        sub-packets; then queue like :meth:`_accept`."""
+        peer = connection.peer
+        readings: list[Readings] = []
+        accepted: list[tuple[Packet, DeviceInfo]] = []
+        rows = 0
         for event in events:
             self.stats.packets += 1
-            if isinstance(event, Hj212Error):
-                self._reject_raw(peer, f"byte {event.offset}", _raw(event), str(event))
+            if not isinstance(event, Packet):
+                self._reject_error(peer, event)
                 continue
             packet = event
             try:
-                info = await self._check(packet)
-                whole = assembler.add(packet, time.monotonic())
+                info = await self._device(packet.mn)
+                if info is None and self.settings.accept_unknown:
+                    await self._register_pending(packet)
+                checked = self._check(packet, info)
+                whole = connection.assembler.add(packet, time.monotonic())
+                key = (packet.mn, packet.cn, packet.get("DataTime") or "", packet.pnum or 0)
                 if whole is None:  # a sub-packet: answered once its whole group is stored
-                    key = (packet.mn, packet.cn, packet.get("DataTime") or "", packet.pnum or 0)
-                    waiting.setdefault(key, []).append(packet)
+                    connection.waiting.setdefault(key, []).append(packet)
                     continue
-                rows.extend(await self._packet_rows(info, whole))
+                plan = await self._plan_for(checked, whole)
+                if plan is not None:
+                    readings.append(self._readings(plan, whole))
+                    rows += plan.size
                 parts = [packet]
                 if whole is not packet:
-                    key = (packet.mn, packet.cn, packet.get("DataTime") or "", packet.pnum or 0)
-                    parts = [*waiting.pop(key, []), packet]
-                accepted.extend((part, info) for part in parts)
+                    parts = [*connection.waiting.pop(key, []), packet]
+                accepted.extend((part, checked) for part in parts)
             except (RefusedError, Hj212Error) as exc:
                 self._reject_packet(peer, packet, str(exc))
             except Exception as exc:
                 log.exception("HJ 212 packet from %s could not be read", peer)
                 self._reject_packet(peer, packet, f"not stored: {exc!r}")
-        if rows:
-            try:
-                await self.commit.write(rows)  # durable before anything is acknowledged
-            except Exception as exc:
+        self._submit(connection, readings, rows, accepted)
+
+    def _submit(
+        self,
+        connection: _Connection,
+        readings: list[Readings],
+        rows: int,
+        accepted: list[tuple[Packet, DeviceInfo]],
+    ) -> None:
+        """Queue readings for the group commit; answer the accepted packets once committed.
+        Packets without readings queue too, so that answers keep the order of arrival."""
+        if not accepted and not readings:
+            return
+        connection.throttle(+1)
+
+        def done(outcome: Committed | BaseException) -> None:
+            connection.throttle(-1)
+            if isinstance(outcome, BaseException):
                 for packet, _ in accepted:
-                    self._reject_packet(peer, packet, f"not stored: {exc!r}")
-                return None
-            self.stats.readings += len(rows)
-        answers = []
+                    self._reject_packet(connection.peer, packet, f"not stored: {outcome!r}")
+                return
+            self.stats.readings += rows
+            self._answer(connection, accepted)
+
+        self.commit.submit(readings, rows, done)
+
+    def _answer(self, connection: _Connection, accepted: list[tuple[Packet, DeviceInfo]]) -> None:
+        """Count the packets as seen and queue their answers; the answers of all the packets of
+        one connection that one commit made durable go out in one write."""
+        if not accepted:
+            return
+        now = datetime.now(UTC)
+        activity = self._activity
+        answers = connection.answers
+        mn = None
+        counters = Counters()
         for packet, info in accepted:
-            self._seen(info.mn, peer, packet)
+            if info.mn != mn:
+                mn = info.mn
+                counters = activity.get(mn) or activity.setdefault(mn, Counters())
+                counters.last_seen = now
+                counters.peer = connection.peer
+                counters.version = packet.version.value
+            counters.packets += 1
             answer = reply_for(packet)
             if answer:
                 answers.append(answer)
-        return b"".join(answers) or None
+        if answers and not connection.flush_scheduled:
+            connection.flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush_answers, connection)
 
-    async def _check(self, packet: Packet) -> DeviceInfo:
-        info = await self._device(packet.mn)
+    def _flush_answers(self, connection: _Connection) -> None:
+        connection.flush_scheduled = False
+        answers = connection.answers
+        self.stats.acknowledged += len(answers)
+        connection.answer(b"".join(answers))
+        answers.clear()
+
+    def _check(self, packet: Packet, info: DeviceInfo | None) -> DeviceInfo:
         if info is None:
             if self.settings.accept_unknown:
-                await self._register_pending(packet)
                 raise RefusedError(
                     f"device {packet.mn} is pending approval (`ecodata device approve`)"
                 )
@@ -321,58 +537,56 @@ class Hj212Gateway:
         await asyncio.get_running_loop().run_in_executor(None, register)
         self._device_cache.pop(packet.mn, None)
 
-    async def _packet_rows(self, info: DeviceInfo, packet: Packet) -> list[Row]:
-        """Observation rows of a data packet (none for commands that carry no data).
+    # -- readings ----------------------------------------------------------------------------
 
-        The layout of the data area (which field holds which reading, and its series) is worked
-        out once per device layout with :func:`data_layout` and then applied by index.
-        """
-        command = COMMANDS.get(packet.cn)
-        if command is None or command.period is None:
-            return []
+    def _readings(self, plan: _Plan, packet: Packet) -> Readings:
+        """The readings of a data packet by its layout's plan (values as :func:`reading_value`
+        reads them, flags and QC bits as :func:`qc_bits` gives them)."""
         fields = packet.fields
-        site = info.site_code or info.mn
-        key = (site, packet.st, int(command.period), fields[0::2])
-        plan = self._plans.get(key)
-        if plan is None:
-            plan = await self._plan(site, packet, int(command.period))
-            if len(self._plans) > 100_000:
-                self._plans.clear()
-            self._plans[key] = plan
-        if not plan:
-            return []
-        data_time = packet.get("DataTime")
-        if data_time is None:
+        if plan.time_index < 0:
             raise MissingFieldError(
                 f"CN {packet.cn} data from MN {packet.mn} without DataTime", field="DataTime"
             )
-        at = epoch_us(parse_data_time(data_time))
-        version = packet.version.value
-        flags = self._flags
-        rows: list[Row] = []
-        append = rows.append
-        for value_index, flag_index, series, known in plan:
-            flag = fields[flag_index] if flag_index >= 0 else None
-            meaning = flags.get((flag, known, version))
-            if meaning is None:
-                qc = qc_bits(flag_is_valid(flag, version), known)
-                meaning = flags[(flag, known, version)] = (storable_flag(flag), qc)
-            raw = fields[value_index]
-            value: float | None
-            try:
-                number = float(raw)
-            except ValueError:
-                value = None
-            else:
-                # NaN, ±inf, 1_000: read as records() reads them
-                value = number if isfinite(number) and "_" not in raw else reading_value(raw)
-            append((series, at, value, meaning[0], meaning[1]))
-        return rows
+        data_time = fields[plan.time_index]
+        at = self._times.get(data_time)
+        if at is None:
+            if len(self._times) >= _TIMES_CACHED:
+                self._times.clear()
+            at = self._times[data_time] = epoch_us(parse_data_time(data_time))
+        raws = plan.values(fields)
+        values = reading_values(raws)
+        texts = plan.flags((*fields, None) if plan.pad_flags else fields)
+        meaning = plan.meanings.get((texts, packet.version))
+        if meaning is None:
+            version = packet.version.value
+            meaning = (
+                tuple(storable_flag(text) for text in texts),
+                tuple(
+                    qc_bits(flag_is_valid(text, version), known)
+                    for text, known in zip(texts, plan.known, strict=True)
+                ),
+            )
+            if len(plan.meanings) < 1024:
+                plan.meanings[(texts, packet.version)] = meaning
+        return (plan.series, at, values, meaning[0], meaning[1])
 
-    async def _plan(self, site: str, packet: Packet, period: int) -> tuple[PlanItem, ...]:
+    async def _plan_for(self, info: DeviceInfo, packet: Packet) -> _Plan | None:
+        """The plan of a data packet's layout (None for commands that carry no data, or a data
+        area without readings); new layouts get their series created first."""
+        key = _plan_key(info, packet)
+        if key is None:
+            return None
+        if key not in self._plans:
+            plan = await self._plan(key[0], packet, key[2])
+            if len(self._plans) > 100_000:
+                self._plans.clear()
+            self._plans[key] = plan
+        return self._plans[key]
+
+    async def _plan(self, site: str, packet: Packet, period: int) -> _Plan | None:
         layout = data_layout(packet)
         if not layout:
-            return ()
+            return None
         missing = [
             (parameter_code(item.code, item.field), item)
             for item in layout
@@ -381,14 +595,17 @@ class Hj212Gateway:
         if missing:
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(None, self._create_series, site, packet.mn, period, missing)
-        return tuple(
-            (
-                item.value_index,
-                item.flag_index,
-                self._series[(site, parameter_code(item.code, item.field), period)],
-                item.known_code,
-            )
-            for item in layout
+        return _Plan(
+            series=array(
+                "i",
+                [self._series[(site, parameter_code(i.code, i.field), period)] for i in layout],
+            ),
+            values=_getter([item.value_index for item in layout]),
+            flags=_getter([item.flag_index for item in layout]),
+            pad_flags=any(item.flag_index < 0 for item in layout),
+            known=tuple(item.known_code for item in layout),
+            time_index=_value_index(packet.fields, "DataTime"),
+            meanings={},
         )
 
     def _create_series(
@@ -423,18 +640,14 @@ class Hj212Gateway:
 
     # -- bookkeeping -------------------------------------------------------------------------
 
-    def _seen(self, mn: str, peer: str, packet: Packet) -> None:
-        counters = self._activity.setdefault(mn, Counters())
-        counters.packets += 1
-        counters.last_seen = datetime.now(UTC)
-        counters.peer = peer
-        counters.version = packet.version.value
-
     def _reject_packet(self, peer: str, packet: Packet, reason: str) -> None:
         self.stats.rejected += 1
         counters = self._activity.setdefault(packet.mn, Counters())
         counters.rejected += 1
         self._reject_raw(peer, f"MN {packet.mn} QN {packet.qn or '-'}", packet.raw, reason)
+
+    def _reject_error(self, peer: str, error: Hj212Error) -> None:
+        self._reject_raw(peer, f"byte {error.offset}", _raw(error), str(error))
 
     def _reject_raw(self, peer: str, position: str, raw: bytes, reason: str) -> None:
         if position.startswith("byte"):
@@ -488,8 +701,24 @@ class Hj212Gateway:
             self._rejects[:0] = rejects
 
 
-def _peer(writer: asyncio.StreamWriter) -> str:
-    address = writer.get_extra_info("peername")
+def _value_index(fields: tuple[str, ...], name: str) -> int:
+    """Where the first value of field ``name`` is in a flat field tuple (-1: not there)."""
+    try:
+        return 2 * fields[0::2].index(name) + 1
+    except ValueError:
+        return -1
+
+
+def _plan_key(info: DeviceInfo, packet: Packet) -> PlanKey | None:
+    """What the plan of a data packet depends on; None for commands that carry no data."""
+    command = COMMANDS.get(packet.cn)
+    if command is None or command.period is None:
+        return None
+    return (info.site_code or info.mn, packet.st, int(command.period), packet.fields[0::2])
+
+
+def _peer(transport: asyncio.BaseTransport) -> str:
+    address = transport.get_extra_info("peername")
     if isinstance(address, tuple) and len(address) >= 2:
         return f"{address[0]}:{address[1]}"
     return str(address)
