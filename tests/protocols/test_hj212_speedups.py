@@ -25,6 +25,7 @@ from ecodata.protocols.hj212 import (
     ALL_DIALECTS,
     CrcDialect,
     Packet,
+    StreamDecoder,
     Version,
     build_packet,
     crc16,
@@ -577,3 +578,40 @@ def test_plain_numbers_edge_cases() -> None:
         speedups.plain_numbers(["1"])  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         speedups.crc16("text")  # type: ignore[arg-type]
+
+
+# --- the stream decoder's whole-packet reads ----------------------------------------------------
+
+
+def _events(decoder: StreamDecoder, reads: list[bytes]) -> list[Any]:
+    out: list[Any] = []
+    for data in reads:
+        out += decoder.feed(data)
+    out += decoder.close()
+    return [e if isinstance(e, Packet) else (type(e), str(e), e.offset) for e in out]
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(0, 40).map(lambda n: simulated_packet(MN, "123456", "cems", AT, n)),
+            st.sampled_from([b"junk", b"\r\n", b"##", b"##0012", b" ", b"##9999QN="]),
+            st.binary(max_size=8),
+        ),
+        max_size=12,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_whole_packet_reads_decode_as_the_search_does(parts: list[bytes], rng: Any) -> None:
+    """Reads of exactly one packet go straight to the C fast lane; whatever the reads, the events
+    (and their stream offsets) are those of the general search."""
+    reads = []
+    for part in parts:  # some parts whole, some cut in two
+        cut = rng.randint(0, len(part)) if rng.random() < 0.3 else len(part)
+        reads += [part[:cut], part[cut:]]
+    fast = StreamDecoder()
+    slow = StreamDecoder()
+    slow._whole = None  # the general search only
+    assert fast._whole is not None
+    assert _events(fast, reads) == _events(slow, reads)
