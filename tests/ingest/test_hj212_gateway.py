@@ -189,6 +189,33 @@ def test_refusals_are_quarantined_and_never_acknowledged(stores: Stores) -> None
     assert len(stored(stores, "MODBUS", "a21026", Period.REALTIME)) == 1
 
 
+def test_one_connection_changing_its_packets(embedded_stores: Stores) -> None:
+    """A connection's packets are checked one by one, also when they follow an accepted one:
+    a wrong password, another ST, a new layout or a bad value each take the general path."""
+    stores = embedded_stores
+    Devices(stores.registry.engine).add("STEADY", "secret", st="31")
+
+    def packet(second: int, pw: str = "secret", st: str = "31", **extra: str) -> bytes:
+        cp = {"DataTime": f"202401010000{second:02d}", "a21026-Rtd": "5", **extra}
+        return build_packet("2011", "STEADY", pw=pw, st=st, ack=True, cp=cp, qn=f"{second:017d}")
+
+    sent = [packet(1), packet(2), packet(3, pw="guess"), packet(4), packet(5, st="32"),
+            packet(6, **{"a21002-Rtd": "7"}), packet(7), packet(8, **{"a21002-Rtd": "x"})]  # fmt: skip
+
+    async def scenario(gateway: Hj212Gateway) -> list[Any]:
+        return await exchange(gateway.port, sent)  # one read each
+
+    answers = run_gateway(stores, scenario)
+    assert [int(a.qn) for a in answers] == [1, 2, 4, 6, 7, 8]
+    reasons = [r["reason"] for r in stores.provenance.quarantined(channel="hj212")]
+    assert sum("wrong password" in r for r in reasons) == 1
+    assert sum("ST=32" in r for r in reasons) == 1
+    so2 = stored(stores, "STEADY", "a21026", Period.REALTIME)
+    assert [row["time"].second for row in so2] == [1, 2, 4, 6, 7, 8]
+    nox = stored(stores, "STEADY", "a21002", Period.REALTIME)
+    assert [(row["time"].second, row["value"]) for row in nox] == [(6, 7.0), (8, None)]
+
+
 def test_unknown_devices_can_wait_for_approval(embedded_stores: Stores) -> None:
     stores = embedded_stores
     packet = build_packet("2011", "NEWONE", pw="pw", ack=True,

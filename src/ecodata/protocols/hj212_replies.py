@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ecodata.protocols.hj212_build import assemble_frame
 from ecodata.protocols.hj212_codes import COMMANDS
-from ecodata.protocols.hj212_crc import CrcDialect, crc16, format_crc
+from ecodata.protocols.hj212_crc import CrcDialect, crc16
 from ecodata.protocols.hj212_packet import Packet, Version
 
 __all__ = [
@@ -51,16 +51,12 @@ def _answer(packet: Packet, cn: str, area: str) -> bytes:
 def _plain_answer(packet: Packet, cn: str) -> bytes:
     """The common answer (empty data area, standard CRC) without re-checking the echoed fields,
     which come from a packet the parser accepted; same bytes as :func:`assemble_frame`."""
-    text = (
-        ("" if packet.qn is None else f"QN={packet.qn};")
-        + f"ST=91;CN={cn};"
-        + ("" if packet.pw is None else f"PW={packet.pw};")
-        + f"MN={packet.mn};"
-        + ("" if packet.flag is None else f"Flag={packet.flag & 0xFC};")
-        + "CP=&&&&"
-    )
-    segment = text.encode(packet.encoding)
-    return b"##%04d%s%s\r\n" % (len(segment), segment, format_crc(crc16(segment)))
+    qn, pw, flag = packet.qn, packet.pw, packet.flag
+    segment = (
+        f"{'' if qn is None else f'QN={qn};'}ST=91;CN={cn};{'' if pw is None else f'PW={pw};'}"
+        f"MN={packet.mn};{'' if flag is None else f'Flag={flag & 0xFC};'}CP=&&&&"
+    ).encode(packet.encoding)
+    return b"##%04d%s%04X\r\n" % (len(segment), segment, crc16(segment))
 
 
 def data_reply(packet: Packet) -> bytes:
