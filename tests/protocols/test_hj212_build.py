@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from hj212_sample_files import Sample
+from hj212_strategies import names, values
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,11 +29,6 @@ from ecodata.protocols.hj212 import (
 )
 
 MN = "010000A8900016F000169DC0"
-
-names = st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,5}(-[A-Z][A-Za-z]{1,6})?", fullmatch=True)
-values = st.from_regex(r"[-+.0-9A-Za-z_]{0,12}", fullmatch=True) | st.from_regex(
-    r"//[^/;,=&\r\n]{0,20}//", fullmatch=True
-)
 
 
 @settings(max_examples=200, deadline=None)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from hj212_sample_files import read_samples
+from hj212_strategies import names, values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -273,11 +274,6 @@ def test_the_c_crc_at_every_length() -> None:
 
 
 # --- generated packets --------------------------------------------------------------------------
-
-names = st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,5}(-[A-Z][A-Za-z]{1,6})?", fullmatch=True)
-values = st.from_regex(r"[-+.0-9A-Za-z_]{0,12}", fullmatch=True) | st.from_regex(
-    r"//[^/;,=&\r\n]{0,20}//", fullmatch=True
-)
 
 
 @settings(max_examples=200, deadline=None)
