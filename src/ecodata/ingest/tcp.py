@@ -45,6 +45,7 @@ from ecodata.protocols.hj212 import (
 )
 from ecodata.protocols.hj212_codes import COMMANDS, flag_is_valid
 from ecodata.protocols.hj212_crc import CrcDialect
+from ecodata.protocols.hj212_packet import value_index
 from ecodata.protocols.hj212_records import (
     LayoutItem,
     data_layout,
@@ -637,7 +638,7 @@ class Hj212Gateway:
             flags=_getter([item.flag_index for item in layout]),
             pad_flags=any(item.flag_index < 0 for item in layout),
             known=tuple(item.known_code for item in layout),
-            time_index=_value_index(packet.fields, "DataTime"),
+            time_index=value_index(packet.fields, "DataTime"),
             meanings={},
         )
 
@@ -737,14 +738,6 @@ class Hj212Gateway:
 def _signature(packet: Packet) -> tuple[Any, ...]:
     """The header fields the checks and the plan of a packet depend on (with its layout)."""
     return (packet.mn, packet.pw, packet.st, packet.crc_dialect, packet.cn, packet.flag)
-
-
-def _value_index(fields: tuple[str, ...], name: str) -> int:
-    """Where the first value of field ``name`` is in a flat field tuple (-1: not there)."""
-    try:
-        return 2 * fields[0::2].index(name) + 1
-    except ValueError:
-        return -1
 
 
 def _plan_key(info: DeviceInfo, packet: Packet) -> PlanKey | None:

@@ -34,6 +34,7 @@ __all__ = [
     "Version",
     "decode_segment",
     "parse_standard_segment",
+    "value_index",
 ]
 
 STANDARD_ONLY: Final = frozenset({CrcDialect.STANDARD})
@@ -169,11 +170,18 @@ class Packet(NamedTuple):
         return _lookup(self.header_fields, name, None)
 
 
-def _lookup(flat: tuple[str, ...], name: str, default: str | None) -> str | None:
+def value_index(flat: tuple[str, ...], name: str) -> int:
+    """Where the first value of field ``name`` is in a flat ``(name, value, …)`` tuple (-1 when
+    the field is not there), e.g. ``Packet.fields``."""
     try:
-        return flat[2 * flat[0::2].index(name) + 1]
+        return 2 * flat[0::2].index(name) + 1
     except ValueError:
-        return default
+        return -1
+
+
+def _lookup(flat: tuple[str, ...], name: str, default: str | None) -> str | None:
+    index = value_index(flat, name)
+    return default if index < 0 else flat[index]
 
 
 _STANDARD_HEADER: Final = ["QN", "ST", "CN", "PW", "MN", "Flag"]
