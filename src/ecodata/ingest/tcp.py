@@ -396,13 +396,10 @@ class Hj212Gateway:
                 checked = self._check(event, info)
                 if plan is not None:
                     readings.append(self._readings(plan, event))
-                    rows += len(plan.series)
+                    rows += plan.size
                 accepted.append((event, checked))
-            except (RefusedError, Hj212Error) as exc:
-                self._reject_packet(connection.peer, event, str(exc))
             except Exception as exc:
-                log.exception("HJ 212 packet from %s could not be read", connection.peer)
-                self._reject_packet(connection.peer, event, f"not stored: {exc!r}")
+                self._refuse(connection.peer, event, exc)
             else:
                 entry = cache[event.mn]
                 connection.steady = (_signature(event), event.fields[0::2], entry, checked, plan)
@@ -426,7 +423,7 @@ class Hj212Gateway:
         except Hj212Error:
             return False  # the general path reports it
         self.stats.packets += 1
-        self._submit(connection, readings, len(plan.series) if plan else 0, [(event, info)])
+        self._submit(connection, readings, plan.size if plan else 0, [(event, info)])
         return True
 
     async def _handle(self, connection: _Connection, events: list[Packet | Hj212Error]) -> None:
@@ -460,12 +457,18 @@ class Hj212Gateway:
                 if whole is not packet:
                     parts = [*connection.waiting.pop(key, []), packet]
                 accepted.extend((part, checked) for part in parts)
-            except (RefusedError, Hj212Error) as exc:
-                self._reject_packet(peer, packet, str(exc))
             except Exception as exc:
-                log.exception("HJ 212 packet from %s could not be read", peer)
-                self._reject_packet(peer, packet, f"not stored: {exc!r}")
+                self._refuse(peer, packet, exc)
         self._submit(connection, readings, rows, accepted)
+
+    def _refuse(self, peer: str, packet: Packet, exc: Exception) -> None:
+        """Quarantine a packet that was refused or could not be read (called while handling
+        ``exc``, so that an unexpected error is logged with its traceback)."""
+        if isinstance(exc, RefusedError | Hj212Error):
+            self._reject_packet(peer, packet, str(exc))
+        else:
+            log.exception("HJ 212 packet from %s could not be read", peer)
+            self._reject_packet(peer, packet, f"not stored: {exc!r}")
 
     def _submit(
         self,
