@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import socket
 import time
 from array import array
 from collections.abc import Callable, Sequence
@@ -210,15 +211,21 @@ class Hj212Gateway:
 
     # -- life cycle --------------------------------------------------------------------------
 
-    async def start(self, host: str | None = None, port: int | None = None) -> asyncio.Server:
+    async def start(
+        self, host: str | None = None, port: int | None = None, *, sock: socket.socket | None = None
+    ) -> asyncio.Server:
+        """Listen on ``host``:``port`` (default: the settings) or on a listening ``sock``."""
         await self.commit.start()
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            lambda: _Connection(self),
-            host or self.settings.host,
-            self.settings.port if port is None else port,
-            backlog=4096,
-        )
+        if sock is not None:
+            self._server = await loop.create_server(lambda: _Connection(self), sock=sock)
+        else:
+            self._server = await loop.create_server(
+                lambda: _Connection(self),
+                host or self.settings.host,
+                self.settings.port if port is None else port,
+                backlog=4096,
+            )
         self._housekeeping = asyncio.create_task(self._flush_loop(), name="hj212-housekeeping")
         self._idle = asyncio.create_task(self._close_idle(), name="hj212-idle")
         return self._server
@@ -356,7 +363,7 @@ class Hj212Gateway:
         """The steady state: every device record and data layout of ``events`` is in memory,
         no sub-packets. Then check and queue them now and return True; otherwise change
         nothing and return False (:meth:`_handle` takes them)."""
-        if len(events) == 1 and self._accept_steady(connection, events[0]):
+        if self._accept_steady(connection, events):
             return True
         now = time.monotonic()
         cache = self._device_cache
@@ -406,24 +413,34 @@ class Hj212Gateway:
         self._submit(connection, readings, rows, accepted)
         return True
 
-    def _accept_steady(self, connection: _Connection, event: Packet | Hj212Error) -> bool:
-        """A read of one packet like the connection's last accepted one — the same device and
-        header fields, the same data layout, the device record still the same and fresh —
-        passes the same checks and has the same plan: queue it at once."""
+    def _accept_steady(self, connection: _Connection, events: list[Packet | Hj212Error]) -> bool:
+        """Packets like the connection's last accepted one — the same device and header fields,
+        the same data layout, the device record still the same and fresh — pass the same checks
+        and have the same plan: queue them at once (a read of several packets in one go)."""
         steady = connection.steady
-        if steady is None or type(event) is not Packet:
+        if steady is None:
             return False
         signature, names, entry, info, plan = steady
-        if _signature(event) != signature or self._device_cache.get(event.mn) is not entry:
+        if time.monotonic() - entry[1] >= _DEVICE_TTL:
             return False
-        if time.monotonic() - entry[1] >= _DEVICE_TTL or event.fields[0::2] != names:
-            return False
+        cache = self._device_cache
+        packets: list[Packet] = []
+        for event in events:
+            if (
+                type(event) is not Packet
+                or _signature(event) != signature
+                or cache.get(event.mn) is not entry
+                or event.fields[0::2] != names
+            ):
+                return False
+            packets.append(event)
         try:
-            readings = [self._readings(plan, event)] if plan is not None else []
+            readings = [self._readings(plan, packet) for packet in packets] if plan else []
         except Hj212Error:
             return False  # the general path reports it
-        self.stats.packets += 1
-        self._submit(connection, readings, plan.size if plan else 0, [(event, info)])
+        self.stats.packets += len(packets)
+        rows = plan.size * len(packets) if plan else 0
+        self._submit(connection, readings, rows, [(packet, info) for packet in packets])
         return True
 
     async def _handle(self, connection: _Connection, events: list[Packet | Hj212Error]) -> None:
