@@ -45,6 +45,13 @@ class Hj212Settings(BaseModel):
     accept_unknown: bool = Field(
         False, description="Register unknown MNs as pending devices (their data are quarantined)."
     )
+    processes: int = Field(
+        1,
+        ge=0,
+        le=32,
+        description="Processes receiving device connections beside the server process, which "
+        "commits their readings; 0 = receive inside the server process.",
+    )
     batch_max: int = Field(50_000, ge=1, description="Most readings committed in one group commit.")
     batch_wait_ms: float = Field(
         40.0, ge=0, description="Shortest interval between the starts of two group commits."

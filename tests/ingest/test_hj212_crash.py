@@ -92,6 +92,14 @@ async def send_until_killed(port: int, acked: dict[str, set[datetime]]) -> None:
 
 
 @pytest.mark.slow
+def children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (Linux /proc)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found.extend(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
 def test_every_acknowledged_packet_survives_a_crash(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     subprocess.run([sys.executable, "-m", "ecodata", "--data-dir", str(data_dir), "init"],
@@ -107,14 +115,22 @@ def test_every_acknowledged_packet_survives_a_crash(tmp_path: Path) -> None:
     server = start_server(data_dir, http_port, hj212_port)
     acked: dict[str, set[datetime]] = {s.mn: set() for s in specs}
 
+    receivers: list[int] = []
+
     async def run() -> None:
         sender = asyncio.create_task(send_until_killed(hj212_port, acked))
         await asyncio.sleep(3.0)
+        receivers.extend(children(server.pid))
         server.send_signal(signal.SIGKILL)  # no chance to flush or close anything
         await asyncio.wait_for(sender, 30)
 
     asyncio.run(run())
     server.wait(timeout=10)
+    assert receivers, "the server receives HJ 212 in a separate process by default"
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in receivers):
+        assert time.monotonic() < deadline, "the receiving processes outlived the server"
+        time.sleep(0.1)
     total = sum(len(v) for v in acked.values())
     assert total > 100, "the devices should have been answered before the crash"
 

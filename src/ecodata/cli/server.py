@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ecodata.cli.app import Context, cli, pass_context
-from ecodata.event_loop import loop_factory
+from ecodata.event_loop import loop_factory, settle_garbage_collector
 from ecodata.sensorthings.mqtt_bridge import serve_mqtt
 from ecodata.settings import Settings
+
+if TYPE_CHECKING:
+    from ecodata.ingest.hj212_receivers import ReceiverPool
 
 
 @cli.command()
@@ -54,22 +57,25 @@ def run_server(settings: Settings, *, ready_message: str = "") -> None:
         tasks = [asyncio.create_task(server.serve())]
         for start in SERVICES:
             tasks.append(asyncio.create_task(start(settings, stores, server)))
-        gateway = None
+        gateway = receivers = None
         if settings.hj212.port is not None:
+            from ecodata.ingest.hj212_receivers import ReceiverPool
             from ecodata.ingest.tcp import Hj212Gateway
 
-            gateway = Hj212Gateway(stores, settings.hj212)
-            await gateway.start()
+            if settings.hj212.processes:
+                receivers = ReceiverPool(stores, settings.hj212.processes)
+                receivers.start()
+                tasks.append(asyncio.create_task(_supervise(receivers, server)))
+                hj212_port = receivers.port
+            else:
+                gateway = Hj212Gateway(stores, settings.hj212)
+                await gateway.start()
+                hj212_port = gateway.port
             click.echo(
-                f"HJ 212 gateway listening on {settings.hj212.host}:{gateway.port} "
+                f"HJ 212 gateway listening on {settings.hj212.host}:{hj212_port} "
                 "(register devices with `ecodata device add`)"
             )
-        # What start-up built lives as long as the server: keep it out of the collector's passes,
-        # which would otherwise walk those ~150,000 objects while devices wait; and collect the
-        # young generation every 50,000 allocations rather than 700 (a gateway allocates a few
-        # dozen objects per packet, almost none of them in reference cycles).
-        gc.freeze()
-        gc.set_threshold(50_000, 50, 1000)
+        settle_garbage_collector()
         url = f"http://{settings.api.host}:{settings.api.port}/"
         click.echo(f"ecodata is serving {url} (API at {url}api/v1, stop with Ctrl+C)")
         if ready_message:
@@ -79,12 +85,25 @@ def run_server(settings: Settings, *, ready_message: str = "") -> None:
         finally:
             if gateway is not None:
                 await gateway.close()
+            if receivers is not None:
+                await asyncio.get_running_loop().run_in_executor(None, receivers.close)
 
     try:
         with asyncio.Runner(loop_factory=loop_factory()) as runner:
             runner.run(main())
     finally:
         stores.close()
+
+
+async def _supervise(receivers: ReceiverPool, server: Any) -> None:
+    """Replace receiving processes that died (a bug, the out-of-memory killer) while the HTTP
+    server runs."""
+    checked = time.monotonic()
+    while not server.should_exit:
+        await asyncio.sleep(0.2)
+        if time.monotonic() - checked >= 2.0:
+            checked = time.monotonic()
+            await receivers.revive()
 
 
 #: Further services started beside the HTTP server (the HJ 212 gateway registers itself here).

@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 
 from ecodata.store.arrays import from_numpy
-from ecodata.store.observations import WriteResult
+from ecodata.store.observations import ObservationStore, WriteResult
 from ecodata.store.stored_stats import StoredStats
 from ecodata.store.stores import Stores
 
@@ -178,27 +178,26 @@ class GroupCommit:
         self._pending_rows -= count
         readings = [packet for submitted, _, _ in batch for packet in submitted]
         try:
-            committed = await loop.run_in_executor(self._executor, self._commit, readings)
+            committed = await loop.run_in_executor(self._executor, self._commit, readings, count)
         except Exception as exc:  # tell every submitter; they must not acknowledge
             log.exception("group commit of %d rows failed", count)
             _call_all(batch, exc)
             return
         _call_all(batch, committed)
 
-    def _commit(self, readings: list[Readings]) -> Committed:
+    def _commit(self, readings: list[Readings], rows: int) -> Committed:
         started = time.perf_counter()
-        table = readings_to_table(readings)
-        if not table.num_rows:
+        if not rows:
             return Committed(0, 0, 0, 0, 0.0)
-        result: WriteResult = self.stores.observations.write(table)
-        self._stats.add(result, table)
+        result = write_readings(self.stores.observations, readings)
+        self._stats.add(result, _series_of(readings) if result.stats is None else _NO_SERIES)
         if result.conflicts.num_rows and self.on_conflicts is not None:
             self.on_conflicts(result.conflicts)
         self.commits += 1
         self.rows_written += result.stored
         self.seconds += time.perf_counter() - started
         return Committed(
-            table.num_rows,
+            rows,
             result.stored,
             result.duplicate,
             result.conflicts.num_rows,
@@ -219,6 +218,28 @@ def _call_all(
 def epoch_us(at: datetime) -> int:
     """An aware time as microseconds since the epoch (the Readings time)."""
     return (int(at.timestamp()) * 1_000_000) + at.microsecond
+
+
+def write_readings(observations: ObservationStore, readings: Sequence[Readings]) -> WriteResult:
+    """Store readings: as one table, or handed over as they are to a store that takes them (a
+    receiving process's store, :mod:`ecodata.ingest.hj212_receivers`, builds the table in the
+    server process)."""
+    takes_readings = getattr(observations, "write_readings", None)
+    if takes_readings is not None:
+        result: WriteResult = takes_readings(readings)
+        return result
+    return observations.write(readings_to_table(readings))
+
+
+_NO_SERIES = pa.table({"series_id": pa.array([], pa.int32())})
+
+
+def _series_of(readings: Sequence[Readings]) -> pa.Table:
+    """The series of readings, as the statistics want them from a write that cannot tell."""
+    series = array("i")
+    for packet in readings:
+        series.extend(packet[0])
+    return pa.table({"series_id": from_numpy(np.frombuffer(series, np.int32))})
 
 
 def readings_to_table(readings: Sequence[Readings]) -> pa.Table:
