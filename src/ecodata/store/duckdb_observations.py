@@ -411,7 +411,10 @@ def _newest_of(tables: list[pa.Table]) -> pa.Table:
     """The newest row of each series among the newest rows of several writes."""
     if len(tables) == 1:
         return tables[0]
-    rows = pa.concat_tables(tables)
+    schema = pa.schema([column.with_nullable(True) for column in tables[0].schema])
+    rows = pa.concat_tables(
+        [table.cast(schema) for table in tables]
+    )  # writers differ in nullability
     rows = rows.sort_by([("series_id", "ascending"), ("time", "descending")])
     series = rows.column("series_id").to_numpy()
     first = np.ones(len(series), dtype=bool)
