@@ -132,3 +132,29 @@ def test_a_receiving_process_that_dies_is_replaced(embedded_stores: Stores) -> N
         assert answered == ["20240101000001000"]
     finally:
         pool.close()
+
+
+def test_overlapping_calls_each_get_their_own_answer(embedded_stores: Stores) -> None:
+    ours, theirs = Pipe()
+    server = threading.Thread(target=serve, args=(embedded_stores.observations, ours))
+    server.start()
+    remote = RemoteObservations(theirs)
+    results: dict[int, int] = {}
+
+    def write(n: int) -> None:
+        for turn in range(5):  # caller n writes n + 1 new readings each time
+            at = 1_700_000_000_000_000 + (n * 10 + turn) * 1_000_000
+            readings: list[Any] = [(tuple(range(n + 1)), at, (1.0,) * (n + 1), ("N",) * (n + 1),
+                                    (0,) * (n + 1))]  # fmt: skip
+            stored = remote.write_readings(readings).stored
+            results[n] = results.get(n, 0) + stored
+            assert stored == n + 1
+
+    callers = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join(30)
+    remote.close()
+    server.join(5)
+    assert results == {n: 5 * (n + 1) for n in range(8)}
