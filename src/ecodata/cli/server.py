@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 )
 @pass_context
 def serve(context: Context, host: str | None, port: int | None, hj212_port: int | None) -> None:
-    """Run the HTTP API, the web UI and (optionally) the HJ 212 gateway in one process."""
+    """Run the HTTP API, the web UI and (optionally) the HJ 212 gateway, whose receiving
+    processes this one starts, supervises and stops."""
     settings = context.settings
     api = settings.api.model_copy(
         update={k: v for k, v in {"host": host, "port": port}.items() if v is not None}
