@@ -15,7 +15,9 @@ it, and keeps the observation store to itself:
   reply: acknowledged still means durable.
 
 A receiving process stops when the server tells it to (after committing what it holds) and dies
-with the server (Linux ``PR_SET_PDEATHSIG``; elsewhere it notices the pipe closing).
+with the server (Linux ``PR_SET_PDEATHSIG``; elsewhere it sees within a second that its parent is
+gone, and a commit it sends meanwhile fails unanswered); ``ecodata serve`` starts a new one for
+each that dies (:meth:`ReceiverPool.revive`).
 """
 
 from __future__ import annotations
