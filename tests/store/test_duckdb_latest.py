@@ -54,12 +54,18 @@ def test_writes_in_quick_succession_leave_the_table_behind_but_reads_merge(
         store.close()
 
 
-def test_a_store_left_behind_by_a_crash_rebuilds_its_latest_values(tmp_path: Path) -> None:
-    path = tmp_path / "o.duckdb"
+def _left_behind(path: Path, series: int, hours: int, start: int) -> DuckDBObservations:
+    """A store whose latest values are behind: series 1 hours 0–29, then ``series`` pending."""
     store = DuckDBObservations(path)
     store.write(_batch(1, 10))
     store.write(_shifted(1, 10, 20))
-    store.write(_shifted(3, 2, 40))
+    store.write(_shifted(series, hours, start))
+    return store
+
+
+def test_a_store_left_behind_by_a_crash_rebuilds_its_latest_values(tmp_path: Path) -> None:
+    path = tmp_path / "o.duckdb"
+    store = _left_behind(path, 3, 2, 40)
     assert _marker(store) == "1"
     store._con.close()  # a crash: the pending newest rows die with the process
 
@@ -76,10 +82,7 @@ def test_a_store_left_behind_by_a_crash_rebuilds_its_latest_values(tmp_path: Pat
 
 def test_closing_and_deleting_merge_what_is_pending(tmp_path: Path) -> None:
     path = tmp_path / "o.duckdb"
-    store = DuckDBObservations(path)
-    store.write(_batch(1, 10))
-    store.write(_shifted(1, 10, 20))
-    store.write(_shifted(2, 3, 0))
+    store = _left_behind(path, 2, 3, 0)
     assert store.delete([2]) == 3
     assert _latest_table(store) == {1: T0 + timedelta(hours=29)}
     store.write(_shifted(1, 1, 50))

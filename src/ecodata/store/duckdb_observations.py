@@ -146,6 +146,10 @@ class DuckDBObservations:
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        self._latest_caught_up()
+
+    def _latest_caught_up(self) -> None:
+        """After a commit that brought observations_latest up to date."""
         self._newest = []
         self._latest_merged = clock.monotonic()
 
@@ -221,8 +225,7 @@ class DuckDBObservations:
             finally:
                 con.unregister("incoming")
             if merged:
-                self._newest = []
-                self._latest_merged = clock.monotonic()
+                self._latest_caught_up()
             elif n_stored:
                 self._newest.append(prepared.newest)
             if n_stored:
