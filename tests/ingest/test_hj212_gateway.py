@@ -310,3 +310,73 @@ def test_many_concurrent_devices(embedded_stores: Stores, count: int) -> None:
     report = run_gateway(stores, scenario)
     assert report.sent == count * 10 and report.acknowledged == report.sent
     assert report.failed == 0
+
+
+def test_the_steady_lane(embedded_stores: Stores) -> None:
+    """After a connection's first accepted packet, reads of packets like it — one or several per
+    read — take the steady lane; reads it cannot take (a packet split across reads, another
+    header) take the decoder and the checks; answers keep their order throughout."""
+    stores = embedded_stores
+    Devices(stores.registry.engine).add("LANE", "pw", st="31")
+
+    def packet(second: int, *, pw: str = "pw", ack: bool = True) -> bytes:
+        cp = {"DataTime": f"202401010000{second:02d}", "a21026-Rtd": f"{second}.5"}
+        return build_packet("2011", "LANE", pw=pw, st="31", ack=ack, cp=cp, qn=f"{second:017d}")
+
+    half = len(packet(5)) // 2
+    reads = [packet(1), packet(2), packet(3) + packet(4), packet(5)[:half], packet(5)[half:],
+             packet(6) + packet(7, pw="guess") + packet(8), packet(9) + packet(10),
+             packet(11, ack=False) + packet(12, ack=False), packet(13)]  # fmt: skip
+
+    async def scenario(gateway: Hj212Gateway) -> tuple[list[Any], int]:
+        return await exchange(gateway.port, reads), gateway.stats.steady
+
+    answers, steady = run_gateway(stores, scenario)
+    assert [int(a.qn) for a in answers] == [1, 2, 3, 4, 5, 6, 8, 9, 10, 13]
+    assert all(a.cn == "9014" and a.mn == "LANE" for a in answers)
+    # 1 asks the registry, 2 passes the checks and opens the lane: 3 and 4 take it; 5 comes in
+    # two reads and 6 + 7 + 8 holds a wrong password (the checks, then 8 opens the lane again):
+    # 9 and 10 take it; 11 and 12 (no A bit) and 13 differ from the packet before them
+    assert steady == 4
+    rows = stored(stores, "LANE", "a21026", Period.REALTIME)
+    assert [(r["time"].second, r["value"]) for r in rows] == [
+        (s, s + 0.5) for s in (1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13)
+    ]
+    reasons = [r["reason"] for r in stores.provenance.quarantined(channel="hj212")]
+    assert len(reasons) == 1 and "wrong password" in reasons[0]
+    row = Devices(stores.registry.engine, stores.settings.tz).rows()[0]
+    assert row["packets_total"] == 12 and row["rejected_total"] == 1
+
+
+def test_steady_packets_that_cannot_be_stored_are_quarantined(embedded_stores: Stores) -> None:
+    """When a commit fails, the packets of reads the steady lane took are quarantined like the
+    others (decoded again from the read) and never acknowledged."""
+    stores = embedded_stores
+    Devices(stores.registry.engine).add("LOST", "pw")
+
+    def packet(second: int) -> bytes:
+        cp = {"DataTime": f"202401010000{second:02d}", "a21026-Rtd": "1"}
+        return build_packet("2011", "LOST", pw="pw", ack=True, cp=cp, qn=f"{second:017d}")
+
+    async def scenario(gateway: Hj212Gateway) -> tuple[list[Any], list[Any], int]:
+        first: list[Any] = []
+        reader, writer = await asyncio.open_connection("127.0.0.1", gateway.port)
+        for second in (1, 2):  # the registry, then the checks: the lane is open
+            writer.write(packet(second))
+            first += StreamDecoder().feed(await asyncio.wait_for(reader.read(4096), 5))
+        stores.observations.close()  # every later commit fails
+        writer.write(packet(3) + packet(4))
+        await asyncio.sleep(0.5)
+        writer.close()
+        await writer.wait_closed()
+        await asyncio.get_running_loop().run_in_executor(None, gateway._flush)
+        return first, stores.provenance.quarantined(channel="hj212"), gateway.stats.steady
+
+    first, quarantined, steady = run_gateway(stores, scenario)
+    assert [a.qn for a in first] == [f"{1:017d}", f"{2:017d}"]
+    assert steady == 2
+    assert sorted(r["position"] for r in quarantined) == [
+        f"MN LOST QN {3:017d}",
+        f"MN LOST QN {4:017d}",
+    ]
+    assert all(r["reason"].startswith("not stored:") and r["raw_bytes"] for r in quarantined)

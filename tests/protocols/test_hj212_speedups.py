@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from hj212_sample_files import read_samples
-from hj212_strategies import names, values
+from hj212_strategies import mutate, mutation, names, values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -387,29 +387,6 @@ SEEDS = [
     build_packet("2061", MN, flag=7, pnum=2, pno=1, cp=[("DataTime", "20160801080000")]),
     build_packet("9014", MN, qn="20160801085857223", cp=""),
 ]
-
-mutation = st.tuples(
-    st.sampled_from(["replace", "insert", "delete", "flip"]),
-    st.integers(min_value=0, max_value=2000),
-    st.binary(min_size=1, max_size=4)
-    | st.sampled_from([b";", b",", b"=", b"&&", b"//", b" ", b"\r\n", b"##", b"CP=&&", b"{0"]),
-)
-
-
-def mutate(frame: bytes, edits: list[tuple[str, int, bytes]]) -> bytes:
-    data = bytearray(frame)
-    for kind, where, blob in edits:
-        at = where % (len(data) + 1)
-        if kind == "replace":
-            data[at : at + len(blob)] = blob
-        elif kind == "insert":
-            data[at:at] = blob
-        elif kind == "flip" and at < len(data):
-            data[at] ^= blob[0] or 1
-        else:
-            del data[at : at + len(blob)]
-    return bytes(data)
-
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.sampled_from(SEEDS), edits=st.lists(mutation, min_size=1, max_size=4))

@@ -8,11 +8,15 @@ answer sent (HJ 212-2017 §6.1, Flag bit A). Answers go out in the order the pac
 Everything rejected goes to the quarantine with the raw bytes, the peer, the time and the reason.
 
 Each read is handled where it arrives (``data_received``): when the device record and the series
-of its data layout are in memory — the steady state — decoding, checking and queueing for the
-group commit happen at once, without a task or a future per packet. A read that needs the
-registry (first contact, a device record older than its cache time, a new data layout, sub-packets)
-is handled by a task, and the reads behind it wait for it, so that answers keep their order.
-A connection whose packets wait for too many commits stops being read (back-pressure).
+of its data layout are in memory, decoding, checking and queueing for the group commit happen at
+once, without a task or a future per packet. Once a connection has had a packet accepted, reads
+whose frames repeat that packet's header and data layout — the steady state of a data logger —
+take the steady lane (:mod:`ecodata.protocols.hj212_steady`, in C): the values of each frame
+are read and its 9014 answer built without a Packet object and without the checks, whose outcome
+is the same. A read that needs the registry (first contact, a device record older than its cache
+time, a new data layout, sub-packets) is handled by a task, and the reads behind it wait for it,
+so that answers keep their order. A connection whose packets wait for too many commits stops
+being read (back-pressure).
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ from ecodata.protocols.hj212_records import (
     parse_data_time,
     reading_values,
 )
+from ecodata.protocols.hj212_steady import Lane, data_answers, lane_of, steady_frames
 from ecodata.settings import Hj212Settings
 from ecodata.store.devices import Activity, DeviceInfo, Devices
 from ecodata.store.provenance import Rejected
@@ -91,6 +96,7 @@ class GatewayStats:
     connections: int = 0
     packets: int = 0
     acknowledged: int = 0
+    steady: int = 0  # packets taken by the steady lane
     rejected: int = 0
     readings: int = 0
     unknown_codes: set[tuple[str, str]] = field(default_factory=set)
@@ -119,11 +125,25 @@ class _Plan:
         return len(self.series)
 
 
-#: A connection's last accepted packet: header signature, field names, device cache entry, device
-#: and plan (see :meth:`Hj212Gateway._accept_steady`).
-_Steady = tuple[
-    tuple[Any, ...], tuple[str, ...], tuple[DeviceInfo | None, float], DeviceInfo, _Plan | None
-]
+@dataclass(frozen=True, slots=True)
+class _Steady:
+    """A connection's steady lane: what its last accepted packet repeats, the device cache entry
+    its checks passed with, and the plan of its data layout (see :meth:`Hj212Gateway._take`)."""
+
+    lane: Lane
+    entry: tuple[DeviceInfo | None, float]
+    info: DeviceInfo
+    plan: _Plan
+    version: Version
+
+
+@dataclass(frozen=True, slots=True)
+class _Taken:
+    """The packets of one read taken by the steady lane: their QNs, and the read itself."""
+
+    steady: _Steady
+    qns: list[bytes]
+    data: bytes
 
 
 def _getter(indices: Sequence[int]) -> Callable[[Any], Sequence[Any]]:
@@ -149,6 +169,7 @@ class _Connection(asyncio.Protocol):
         self.busy: asyncio.Task[None] | None = None
         self.in_flight = 0  # submissions awaiting their commit
         self.answers: list[bytes] = []  # answers of committed packets, written together
+        self.unsent = 0  # … how many
         self.flush_scheduled = False
         self.steady: _Steady | None = None
         self.paused = False
@@ -267,6 +288,8 @@ class Hj212Gateway:
     def _received(self, connection: _Connection, data: bytes) -> None:
         connection.last_read = time.monotonic()
         if connection.busy is None and connection.decoder is not None:
+            if connection.steady is not None and self._take(connection, connection.steady, data):
+                return
             events = connection.decoder.feed(data)
             if self._accept(connection, events):
                 return
@@ -363,8 +386,6 @@ class Hj212Gateway:
         """The steady state: every device record and data layout of ``events`` is in memory,
         no sub-packets. Then check and queue them now and return True; otherwise change
         nothing and return False (:meth:`_handle` takes them)."""
-        if self._accept_steady(connection, events):
-            return True
         now = time.monotonic()
         cache = self._device_cache
         plans = self._plans
@@ -395,6 +416,7 @@ class Hj212Gateway:
         readings: list[Readings] = []
         accepted: list[tuple[Packet, DeviceInfo]] = []
         rows = 0
+        last: tuple[Packet, DeviceInfo, _Plan | None] | None = None
         for event, (info, plan) in zip(events, resolved, strict=True):
             if type(event) is not Packet:
                 self._reject_error(connection.peer, event)  # type: ignore[arg-type]
@@ -408,39 +430,49 @@ class Hj212Gateway:
             except Exception as exc:
                 self._refuse(connection.peer, event, exc)
             else:
-                entry = cache[event.mn]
-                connection.steady = (_signature(event), event.fields[0::2], entry, checked, plan)
+                last = (event, checked, plan)
+        if last is not None:
+            connection.steady = self._steady(*last)
         self._submit(connection, readings, rows, accepted)
         return True
 
-    def _accept_steady(self, connection: _Connection, events: list[Packet | Hj212Error]) -> bool:
-        """Packets like the connection's last accepted one — the same device and header fields,
-        the same data layout, the device record still the same and fresh — pass the same checks
-        and have the same plan: queue them at once (a read of several packets in one go)."""
-        steady = connection.steady
-        if steady is None:
+    def _steady(self, packet: Packet, info: DeviceInfo, plan: _Plan | None) -> _Steady | None:
+        """The steady lane of a connection whose last accepted packet is ``packet`` (None when
+        such packets cannot take it)."""
+        if plan is None or plan.time_index < 0:
+            return None
+        lane = lane_of(packet)
+        if lane is None:
+            return None
+        return _Steady(lane, self._device_cache[packet.mn], info, plan, packet.version)
+
+    def _take(self, connection: _Connection, steady: _Steady, data: bytes) -> bool:
+        """The steady lane: a read whose frames all repeat the connection's last accepted packet
+        (same device record, still fresh; same header; same data layout) passes the same checks
+        and has the same plan. Queue its readings and return True; otherwise change nothing and
+        return False (the decoder takes the read)."""
+        decoder = connection.decoder
+        if (
+            decoder is None
+            or not decoder.between_packets
+            or connection.last_read - steady.entry[1] >= _DEVICE_TTL
+            or self._device_cache.get(steady.info.mn) is not steady.entry
+        ):
             return False
-        signature, names, entry, info, plan = steady
-        if time.monotonic() - entry[1] >= _DEVICE_TTL:
+        lane = steady.lane
+        frames = steady_frames(data, lane.head, lane.names)
+        if frames is None:
             return False
-        cache = self._device_cache
-        packets: list[Packet] = []
-        for event in events:
-            if (
-                type(event) is not Packet
-                or _signature(event) != signature
-                or cache.get(event.mn) is not entry
-                or event.fields[0::2] != names
-            ):
-                return False
-            packets.append(event)
+        plan, version = steady.plan, steady.version
         try:
-            readings = [self._readings(plan, packet) for packet in packets] if plan else []
+            readings = [self._read(plan, fields, version) for _, fields in frames]
         except Hj212Error:
             return False  # the general path reports it
-        self.stats.packets += len(packets)
-        rows = plan.size * len(packets) if plan else 0
-        self._submit(connection, readings, rows, [(packet, info) for packet in packets])
+        decoder.advance(len(data))
+        self.stats.packets += len(frames)
+        self.stats.steady += len(frames)
+        taken = _Taken(steady, [qn for qn, _ in frames], data)
+        self._submit(connection, readings, plan.size * len(frames), taken)
         return True
 
     async def _handle(self, connection: _Connection, events: list[Packet | Hj212Error]) -> None:
@@ -492,7 +524,7 @@ class Hj212Gateway:
         connection: _Connection,
         readings: list[Readings],
         rows: int,
-        accepted: list[tuple[Packet, DeviceInfo]],
+        accepted: list[tuple[Packet, DeviceInfo]] | _Taken,
     ) -> None:
         """Queue readings for the group commit; answer the accepted packets once committed.
         Packets without readings queue too, so that answers keep the order of arrival."""
@@ -503,11 +535,14 @@ class Hj212Gateway:
         def done(outcome: Committed | BaseException) -> None:
             connection.throttle(-1)
             if isinstance(outcome, BaseException):
-                for packet, _ in accepted:
+                for packet in _packets(accepted):
                     self._reject_packet(connection.peer, packet, f"not stored: {outcome!r}")
                 return
             self.stats.readings += rows
-            self._answer(connection, accepted)
+            if isinstance(accepted, _Taken):
+                self._answer_taken(connection, accepted)
+            else:
+                self._answer(connection, accepted)
 
         self.commit.submit(readings, rows, done)
 
@@ -532,14 +567,33 @@ class Hj212Gateway:
             answer = reply_for(packet)
             if answer:
                 answers.append(answer)
-        if answers and not connection.flush_scheduled:
+                connection.unsent += 1
+        self._queue_answers(connection)
+
+    def _answer_taken(self, connection: _Connection, taken: _Taken) -> None:
+        """:meth:`_answer` for the packets of a read the steady lane took."""
+        mn = taken.steady.info.mn
+        counters = self._activity.get(mn) or self._activity.setdefault(mn, Counters())
+        counters.last_seen = datetime.now(UTC)
+        counters.peer = connection.peer
+        counters.version = taken.steady.version.value
+        counters.packets += len(taken.qns)
+        tail = taken.steady.lane.tail
+        if tail is not None:
+            connection.answers.append(data_answers(taken.qns, tail))
+            connection.unsent += len(taken.qns)
+            self._queue_answers(connection)
+
+    def _queue_answers(self, connection: _Connection) -> None:
+        if connection.answers and not connection.flush_scheduled:
             connection.flush_scheduled = True
             asyncio.get_running_loop().call_soon(self._flush_answers, connection)
 
     def _flush_answers(self, connection: _Connection) -> None:
         connection.flush_scheduled = False
         answers = connection.answers
-        self.stats.acknowledged += len(answers)
+        self.stats.acknowledged += connection.unsent
+        connection.unsent = 0
         connection.answer(b"".join(answers))
         answers.clear()
 
@@ -596,11 +650,14 @@ class Hj212Gateway:
     def _readings(self, plan: _Plan, packet: Packet) -> Readings:
         """The readings of a data packet by its layout's plan (values as :func:`reading_value`
         reads them, flags and QC bits as :func:`qc_bits` gives them)."""
-        fields = packet.fields
         if plan.time_index < 0:
             raise MissingFieldError(
                 f"CN {packet.cn} data from MN {packet.mn} without DataTime", field="DataTime"
             )
+        return self._read(plan, packet.fields, packet.version)
+
+    def _read(self, plan: _Plan, fields: tuple[str, ...], version: Version) -> Readings:
+        """:meth:`_readings` of the fields of a packet (``Packet.fields``) of ``version``."""
         data_time = fields[plan.time_index]
         at = self._times.get(data_time)
         if at is None:
@@ -610,18 +667,17 @@ class Hj212Gateway:
         raws = plan.values(fields)
         values = reading_values(raws)
         texts = plan.flags((*fields, None) if plan.pad_flags else fields)
-        meaning = plan.meanings.get((texts, packet.version))
+        meaning = plan.meanings.get((texts, version))
         if meaning is None:
-            version = packet.version.value
             meaning = (
                 tuple(storable_flag(text) for text in texts),
                 tuple(
-                    qc_bits(flag_is_valid(text, version), known)
+                    qc_bits(flag_is_valid(text, version.value), known)
                     for text, known in zip(texts, plan.known, strict=True)
                 ),
             )
             if len(plan.meanings) < 1024:
-                plan.meanings[(texts, packet.version)] = meaning
+                plan.meanings[(texts, version)] = meaning
         return (plan.series, at, values, meaning[0], meaning[1])
 
     async def _plan_for(self, info: DeviceInfo, packet: Packet) -> _Plan | None:
@@ -755,17 +811,20 @@ class Hj212Gateway:
             self._rejects[:0] = rejects
 
 
-def _signature(packet: Packet) -> tuple[Any, ...]:
-    """The header fields the checks and the plan of a packet depend on (with its layout)."""
-    return (packet.mn, packet.pw, packet.st, packet.crc_dialect, packet.cn, packet.flag)
-
-
 def _plan_key(info: DeviceInfo, packet: Packet) -> PlanKey | None:
     """What the plan of a data packet depends on; None for commands that carry no data."""
     command = COMMANDS.get(packet.cn)
     if command is None or command.period is None:
         return None
     return (info.site_code or info.mn, packet.st, int(command.period), packet.fields[0::2])
+
+
+def _packets(accepted: list[tuple[Packet, DeviceInfo]] | _Taken) -> list[Packet]:
+    """The packets of a submission (those of a read the steady lane took decoded again)."""
+    if isinstance(accepted, _Taken):
+        events = StreamDecoder().feed(accepted.data)
+        return [event for event in events if isinstance(event, Packet)]
+    return [packet for packet, _ in accepted]
 
 
 def _peer(transport: asyncio.BaseTransport) -> str:

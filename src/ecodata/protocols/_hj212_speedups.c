@@ -15,6 +15,9 @@
  *
  * crc16(data) is the CRC of Appendix A for hj212_crc.crc16, and plain_numbers(texts) reads the
  * reading texts of a packet as numbers for the gateway when they are all plain decimal numbers.
+ * steady_frames(data, head, names) and data_answers(qns, tail) are the gateway's steady lane
+ * (hj212_steady.py, their pure-Python reference): the fields of reads whose frames repeat one
+ * device's header and data layout, and the 9014 answers to them.
  *
  * configure(Packet, versions, standard, max_length, max_cp) is called once by hj212_frame at
  * import: the Packet class (a NamedTuple), the Version members indexed by their version bits
@@ -597,11 +600,213 @@ plain_numbers(PyObject *module, PyObject *texts)
     return out;
 }
 
+/* --- the gateway's steady lane ----------------------------------------------------------- */
+
+PyDoc_STRVAR(steady_frames_doc,
+"steady_frames(data, head, names, /)\n--\n\n"
+"The (QN, fields) of each frame of a read made of whole frames ending in CR LF, when every one\n"
+"is a frame parse_fast decodes without deviations other than the ST and MN formats, whose header\n"
+"after its 17-digit QN is exactly head and whose data-area names are names, in order; None for\n"
+"any other read. head and names come from a packet parse_fast decoded (hj212_steady.lane_of).");
+
+/*
+ * One frame at d[0:n] (n >= the frame): its size with CR LF, or 0 when it is not in the lane.
+ * On success *qn_at is the QN's offset in d and fields (a new tuple) is stored in *fields.
+ */
+static Py_ssize_t
+steady_frame(const unsigned char *d, Py_ssize_t n, const unsigned char *head, Py_ssize_t head_size,
+             PyObject *names, PyObject **fields)
+{
+    *fields = NULL;
+    if (n < 12 || d[0] != '#' || d[1] != '#' || !all_digits(d + 2, 4)) {
+        return 0;
+    }
+    Py_ssize_t size = digits_value(d + 2, 4);
+    Py_ssize_t seg_end = 6 + size;
+    if (seg_end + 6 > n || d[seg_end + 4] != '\r' || d[seg_end + 5] != '\n'
+        || size > max_length) {
+        return 0;
+    }
+    const unsigned char *s = d + 6, *crc_text = d + seg_end;
+    unsigned crc = crc16(s, size);
+    if (crc_text[0] != upper_hex[(crc >> 12) & 15] || crc_text[1] != upper_hex[(crc >> 8) & 15]
+        || crc_text[2] != upper_hex[(crc >> 4) & 15] || crc_text[3] != upper_hex[crc & 15]) {
+        return 0;
+    }
+    /* "QN=" + 17 digits + head + "CP=&&" + data area + "&&" (the QN format of §6.3.2 Table 3;
+       head holds the rest of a header parse_fast took, so this is its first "CP=&&") */
+    Py_ssize_t cp_at = 20 + head_size, area_start = cp_at + 5, area_stop = size - 2;
+    if (area_stop <= area_start || memcmp(s, "QN=", 3) != 0 || !all_digits(s + 3, 17)
+        || memcmp(s + 20, head, head_size) != 0 || memcmp(s + cp_at, "CP=&&", 5) != 0
+        || s[size - 2] != '&' || s[size - 1] != '&' || (size > max_cp && size - cp_at > max_cp)) {
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < size; i++) { /* ASCII, no space, no "//", not SM4-encrypted */
+        unsigned char c = s[i];
+        if (c >= 0x80 || c == ' ' || (c == '/' && i + 1 < size && s[i + 1] == '/')
+            || (c == 'C' && size - i >= 7 && memcmp(s + i, "CP=&&{0", 7) == 0)) {
+            return 0;
+        }
+    }
+    /* name=value pairs separated by ';' or ',', the names those of the lane */
+    Py_ssize_t count = PyTuple_GET_SIZE(names);
+    PyObject *out = PyTuple_New(2 * count);
+    if (out == NULL) {
+        return -1;
+    }
+    Py_ssize_t at = area_start;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *name = PyTuple_GET_ITEM(names, k);
+        Py_ssize_t name_size = PyUnicode_GET_LENGTH(name);
+        if (area_stop - at <= name_size || s[at + name_size] != '='
+            || memcmp(s + at, PyUnicode_DATA(name), name_size) != 0) {
+            goto other;
+        }
+        Py_ssize_t start = at + name_size + 1, stop = start;
+        while (stop < area_stop && s[stop] != '=' && s[stop] != ';' && s[stop] != ',') {
+            stop++;
+        }
+        if (stop < area_stop ? (s[stop] == '=' || k == count - 1) : k != count - 1) {
+            goto other;
+        }
+        PyObject *value = ascii_str(s + start, stop - start);
+        if (value == NULL) {
+            Py_DECREF(out);
+            return -1;
+        }
+        PyTuple_SET_ITEM(out, 2 * k, Py_NewRef(name));
+        PyTuple_SET_ITEM(out, 2 * k + 1, value);
+        at = stop + 1;
+    }
+    *fields = out;
+    return seg_end + 6;
+other:
+    Py_DECREF(out);
+    return 0;
+}
+
+static PyObject *
+steady_frames(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 3 || !PyBytes_CheckExact(args[0]) || !PyBytes_CheckExact(args[1])
+        || !PyTuple_CheckExact(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "steady_frames(data: bytes, head: bytes, names: tuple)");
+        return NULL;
+    }
+    PyObject *names = args[2];
+    Py_ssize_t count = PyTuple_GET_SIZE(names);
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *name = PyTuple_GET_ITEM(names, k);
+        if (!PyUnicode_CheckExact(name) || !PyUnicode_IS_COMPACT_ASCII(name)) {
+            PyErr_SetString(PyExc_TypeError, "steady_frames: the names must be ASCII str");
+            return NULL;
+        }
+    }
+    const unsigned char *d = (const unsigned char *)PyBytes_AS_STRING(args[0]);
+    Py_ssize_t n = PyBytes_GET_SIZE(args[0]);
+    const unsigned char *head = (const unsigned char *)PyBytes_AS_STRING(args[1]);
+    Py_ssize_t head_size = PyBytes_GET_SIZE(args[1]);
+    if (count == 0 || n == 0) {
+        Py_RETURN_NONE;
+    }
+    PyObject *out = PyList_New(0);
+    if (out == NULL) {
+        return NULL;
+    }
+    Py_ssize_t at = 0;
+    while (at < n) {
+        PyObject *fields;
+        Py_ssize_t used = steady_frame(d + at, n - at, head, head_size, names, &fields);
+        if (used <= 0) {
+            Py_DECREF(out);
+            if (used < 0) {
+                return NULL;
+            }
+            Py_RETURN_NONE;
+        }
+        PyObject *qn = PyBytes_FromStringAndSize((const char *)d + at + 9, 17);
+        PyObject *pair = qn == NULL ? NULL : PyTuple_Pack(2, qn, fields);
+        Py_XDECREF(qn);
+        Py_DECREF(fields);
+        if (pair == NULL || PyList_Append(out, pair) < 0) {
+            Py_XDECREF(pair);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(pair);
+        at += used;
+    }
+    return out;
+}
+
+PyDoc_STRVAR(data_answers_doc,
+"data_answers(qns, tail, /)\n--\n\n"
+"The 9014 answers to packets with the QNs qns (a list of bytes), joined: each the frame of the\n"
+"data segment b'QN=' + qn + tail with its standard CRC and CR LF.");
+
+static PyObject *
+data_answers(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2 || !PyList_CheckExact(args[0]) || !PyBytes_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "data_answers(qns: list[bytes], tail: bytes)");
+        return NULL;
+    }
+    PyObject *qns = args[0];
+    const char *tail = PyBytes_AS_STRING(args[1]);
+    Py_ssize_t tail_size = PyBytes_GET_SIZE(args[1]), count = PyList_GET_SIZE(qns), total = 0;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *qn = PyList_GET_ITEM(qns, k);
+        if (!PyBytes_CheckExact(qn)) {
+            PyErr_SetString(PyExc_TypeError, "data_answers: every QN must be bytes");
+            return NULL;
+        }
+        Py_ssize_t size = 3 + PyBytes_GET_SIZE(qn) + tail_size;
+        if (size > 9999) {
+            PyErr_SetString(PyExc_ValueError, "data_answers: an answer over 9999 bytes");
+            return NULL;
+        }
+        total += 6 + size + 6;
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, total);
+    if (out == NULL) {
+        return NULL;
+    }
+    unsigned char *w = (unsigned char *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *qn = PyList_GET_ITEM(qns, k);
+        Py_ssize_t qn_size = PyBytes_GET_SIZE(qn), size = 3 + qn_size + tail_size;
+        w[0] = w[1] = '#';
+        for (int i = 5; i >= 2; i--, size /= 10) {
+            w[i] = (unsigned char)('0' + size % 10);
+        }
+        size = 3 + qn_size + tail_size;
+        unsigned char *s = w + 6;
+        memcpy(s, "QN=", 3);
+        memcpy(s + 3, PyBytes_AS_STRING(qn), qn_size);
+        memcpy(s + 3 + qn_size, tail, tail_size);
+        unsigned crc = crc16(s, size);
+        unsigned char *c = s + size;
+        c[0] = upper_hex[(crc >> 12) & 15];
+        c[1] = upper_hex[(crc >> 8) & 15];
+        c[2] = upper_hex[(crc >> 4) & 15];
+        c[3] = upper_hex[crc & 15];
+        c[4] = '\r';
+        c[5] = '\n';
+        w = c + 6;
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"parse_fast", (PyCFunction)parse_fast, METH_O, parse_fast_doc},
     {"configure", (PyCFunction)(void (*)(void))configure, METH_FASTCALL, configure_doc},
     {"crc16", (PyCFunction)crc16_of, METH_O, crc16_doc},
     {"plain_numbers", (PyCFunction)plain_numbers, METH_O, plain_numbers_doc},
+    {"steady_frames", (PyCFunction)(void (*)(void))steady_frames, METH_FASTCALL,
+     steady_frames_doc},
+    {"data_answers", (PyCFunction)(void (*)(void))data_answers, METH_FASTCALL, data_answers_doc},
     {NULL, NULL, 0, NULL},
 };
 

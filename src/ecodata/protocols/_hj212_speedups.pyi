@@ -1,5 +1,6 @@
-"""C fast lane of :func:`ecodata.protocols.hj212_frame.parse_packet`, the HJ 212 CRC and plain
-numbers of readings (``_hj212_speedups.c``)."""
+"""C fast lane of :func:`ecodata.protocols.hj212_frame.parse_packet`, the HJ 212 CRC, plain
+numbers of readings and the gateway's steady lane (:mod:`ecodata.protocols.hj212_steady`;
+``_hj212_speedups.c``)."""
 
 from ecodata.protocols.hj212_crc import CrcDialect
 from ecodata.protocols.hj212_packet import Packet, Version
@@ -15,3 +16,7 @@ def configure(
 def parse_fast(frame: bytes, /) -> Packet | None: ...
 def crc16(data: bytes, /) -> int: ...
 def plain_numbers(texts: tuple[str, ...], /) -> list[float | None] | None: ...
+def steady_frames(
+    data: bytes, head: bytes, names: tuple[str, ...], /
+) -> list[tuple[bytes, tuple[str, ...]]] | None: ...
+def data_answers(qns: list[bytes], tail: bytes, /) -> bytes: ...

@@ -191,6 +191,16 @@ class StreamDecoder:
             )
             self._junk_run = None
 
+    @property
+    def between_packets(self) -> bool:
+        """Whether the decoder holds nothing (no partial packet, no skipped bytes) and decodes
+        common frames in C: then whole frames may be decoded elsewhere and :meth:`advance` told."""
+        return self._whole is not None and not self._buffer and self._junk_run is None
+
+    def advance(self, size: int) -> None:
+        """Count ``size`` bytes of whole packets decoded elsewhere, so that offsets stay right."""
+        self._base += size
+
     def feed(self, data: bytes) -> list[Packet | Hj212Error]:
         """Add bytes; return the packets and errors they complete, in stream order."""
         if (
