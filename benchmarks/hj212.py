@@ -12,7 +12,7 @@ after the server stopped (durability check). Goal: ≥ 20,000 packets/s with p99
 runs with the gateway in one receiving process beside the server (the default,
 ``ECODATA_HJ212__PROCESSES=1``) and, as the comparison, inside the server process (``0``).
 
-Usage: ``python benchmarks/hj212.py [--quick] [--devices 200] [--rates 25,50,60,75,100]
+Usage: ``python benchmarks/hj212.py [--quick] [--devices 200] [--rates 25,50,75,100,125,150,200]
 [--processes 1,0] [--duration 10]``.
 Writes ``benchmarks/results/hj212.json``.
 """
@@ -135,7 +135,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--devices", type=int, default=200)
     parser.add_argument(
-        "--rates", default="25,50,60,75,100", help="packets/s per device, comma list"
+        "--rates", default="25,50,75,100,125,150,200", help="packets/s per device, comma list"
     )
     parser.add_argument("--processes", default="1,0",
                         help="receiving processes (0: inside the server), comma list")  # fmt: skip
