@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import datetime
 
+from hj212_strategies import mutate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -67,19 +68,6 @@ mutation = st.tuples(
     st.binary(min_size=1, max_size=4)
     | st.sampled_from([b";", b",", b"=", b"&&", b"-", b"//", b" ", b"\r\n", b"##", b"{0x", b"}"]),
 )
-
-
-def mutate(frame: bytes, edits: list[tuple[str, int, bytes]]) -> bytes:
-    data = bytearray(frame)
-    for kind, where, blob in edits:
-        at = where % (len(data) + 1)
-        if kind == "replace":
-            data[at : at + len(blob)] = blob
-        elif kind == "insert":
-            data[at:at] = blob
-        else:
-            del data[at : at + len(blob)]
-    return bytes(data)
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
