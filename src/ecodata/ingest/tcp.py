@@ -552,17 +552,13 @@ class Hj212Gateway:
         if not accepted:
             return
         now = datetime.now(UTC)
-        activity = self._activity
         answers = connection.answers
         mn = None
         counters = Counters()
         for packet, info in accepted:
             if info.mn != mn:
                 mn = info.mn
-                counters = activity.get(mn) or activity.setdefault(mn, Counters())
-                counters.last_seen = now
-                counters.peer = connection.peer
-                counters.version = packet.version.value
+                counters = self._seen(mn, connection, packet.version, now)
             counters.packets += 1
             answer = reply_for(packet)
             if answer:
@@ -572,17 +568,21 @@ class Hj212Gateway:
 
     def _answer_taken(self, connection: _Connection, taken: _Taken) -> None:
         """:meth:`_answer` for the packets of a read the steady lane took."""
-        mn = taken.steady.info.mn
-        counters = self._activity.get(mn) or self._activity.setdefault(mn, Counters())
-        counters.last_seen = datetime.now(UTC)
-        counters.peer = connection.peer
-        counters.version = taken.steady.version.value
+        steady = taken.steady
+        counters = self._seen(steady.info.mn, connection, steady.version, datetime.now(UTC))
         counters.packets += len(taken.qns)
-        tail = taken.steady.lane.tail
-        if tail is not None:
-            connection.answers.append(data_answers(taken.qns, tail))
+        if steady.lane.tail is not None:
+            connection.answers.append(data_answers(taken.qns, steady.lane.tail))
             connection.unsent += len(taken.qns)
             self._queue_answers(connection)
+
+    def _seen(self, mn: str, connection: _Connection, version: Version, now: datetime) -> Counters:
+        """The activity counters of device ``mn``, marked as seen ``now`` on ``connection``."""
+        counters = self._activity.get(mn) or self._activity.setdefault(mn, Counters())
+        counters.last_seen = now
+        counters.peer = connection.peer
+        counters.version = version.value
+        return counters
 
     def _queue_answers(self, connection: _Connection) -> None:
         if connection.answers and not connection.flush_scheduled:
