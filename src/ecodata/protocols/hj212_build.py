@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from ecodata.protocols.hj212_crc import CrcDialect, crc_for_dialect, format_crc
+from ecodata.protocols.hj212_crc import CrcDialect, crc16, crc_for_dialect, format_crc
 from ecodata.protocols.hj212_errors import EncodingError, FieldSyntaxError, LengthError
 from ecodata.protocols.hj212_packet import MAX_STANDARD_CP, MAX_STANDARD_LENGTH, Version
 from ecodata.protocols.hj212_sm4 import encrypt_data_area
@@ -135,6 +135,13 @@ def assemble_frame(
         )
     crc = format_crc(crc_for_dialect(plain, dialect), dialect)
     return b"##%04d" % len(counted) + segment + crc + b"\r\n"
+
+
+def standard_frame(segment: bytes) -> bytes:
+    """The frame of a plain data segment of at most 9999 bytes with the standard CRC (HJ 212-2017
+    §6.3.2 Table 2, Appendix A): ``##``, the length, the segment, the CRC in upper-case hex and
+    CR LF."""
+    return b"##%04d%s%04X\r\n" % (len(segment), segment, crc16(segment))
 
 
 def build_split_packets(

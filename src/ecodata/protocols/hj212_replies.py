@@ -14,9 +14,9 @@ checks its own (non-standard) CRC accepts it.
 
 from __future__ import annotations
 
-from ecodata.protocols.hj212_build import assemble_frame
+from ecodata.protocols.hj212_build import assemble_frame, standard_frame
 from ecodata.protocols.hj212_codes import COMMANDS
-from ecodata.protocols.hj212_crc import CrcDialect, crc16
+from ecodata.protocols.hj212_crc import CrcDialect
 from ecodata.protocols.hj212_packet import Packet, Version
 
 __all__ = [
@@ -56,7 +56,7 @@ def _plain_answer(packet: Packet, cn: str) -> bytes:
         f"{'' if qn is None else f'QN={qn};'}ST=91;CN={cn};{'' if pw is None else f'PW={pw};'}"
         f"MN={packet.mn};{'' if flag is None else f'Flag={flag & 0xFC};'}CP=&&&&"
     ).encode(packet.encoding)
-    return b"##%04d%s%04X\r\n" % (len(segment), segment, crc16(segment))
+    return standard_frame(segment)
 
 
 def data_reply(packet: Packet) -> bytes:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ecodata.protocols.hj212_crc import CrcDialect, crc16
+from ecodata.protocols.hj212_build import standard_frame
+from ecodata.protocols.hj212_crc import CrcDialect
 from ecodata.protocols.hj212_frame import fast_lane
 from ecodata.protocols.hj212_packet import Packet
 from ecodata.protocols.hj212_replies import reply_for
@@ -104,11 +105,7 @@ def steady_frames_python(data: bytes, head: bytes, names: tuple[str, ...]) -> Fr
 
 def data_answers_python(qns: list[bytes], tail: bytes) -> bytes:
     """The 9014 answers to packets with QNs ``qns``, joined (the reference of the C code)."""
-    answers = []
-    for qn in qns:
-        segment = b"QN=" + qn + tail
-        answers.append(b"##%04d%s%04X\r\n" % (len(segment), segment, crc16(segment)))
-    return b"".join(answers)
+    return b"".join(standard_frame(b"QN=" + qn + tail) for qn in qns)
 
 
 try:
